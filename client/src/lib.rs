@@ -1,0 +1,2 @@
+//! A thin typed client for the CompShare API.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The contract suite of compshare-mock.
+#![forbid(unsafe_code)]

@@ -1,0 +1,150 @@
+//! Action handlers, one module per family. A handler turns parameters into
+//! state calls and state results into an [`Answer`]; it never sees HTTP.
+//! Actions of the catalogue with no handler answer the neutral answer of
+//! their response model.
+
+pub mod images;
+
+use serde::Serialize;
+
+use crate::catalogue::{Action, Catalogue};
+use crate::error::ApiError;
+use crate::state::{Account, Page, State};
+pub use crate::wire::envelope::Answer;
+use crate::wire::params::Params;
+
+/// What a handler gets besides the parameters: the calling account and the state.
+pub struct Ctx<'a> {
+    /// The account the request is signed by.
+    pub account: &'a Account,
+    /// The state, locked by the caller for the length of the call.
+    pub state: &'a std::sync::RwLock<State>,
+}
+
+/// A handler: parameters in, answer fields or a RetCode error out.
+pub type Handler = fn(&Ctx<'_>, &Params) -> Result<Answer, ApiError>;
+
+/// The handler of an action that has one.
+pub fn handler(action: &str) -> Option<Handler> {
+    Some(match action {
+        "DescribeCompShareCustomImages" => images::describe_comp_share_custom_images,
+        _ => return None,
+    })
+}
+
+/// How an action is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// Served from the mock's state.
+    Stateful,
+    /// Answered with the neutral answer of its response model.
+    Neutral,
+}
+
+/// How `action` is served.
+pub fn support(action: &str) -> Support {
+    if handler(action).is_some() {
+        Support::Stateful
+    } else {
+        Support::Neutral
+    }
+}
+
+/// Runs the action: its handler, or the neutral answer.
+pub fn run(
+    catalogue: &Catalogue,
+    name: &str,
+    action: &Action,
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    match handler(name) {
+        Some(h) => h(ctx, params),
+        None => Ok(neutral(catalogue, action)),
+    }
+}
+
+/// The neutral answer of an action: each response field with its type's
+/// empty value.
+pub fn neutral(catalogue: &Catalogue, action: &Action) -> Answer {
+    let mut a = Answer::new();
+    for f in &action.response {
+        a = a.field(&f.name, &catalogue.neutral(&f.ty, 0));
+    }
+    a
+}
+
+/// Default `Limit` of paged actions.
+pub const DEFAULT_LIMIT: usize = 20;
+/// Largest `Limit`; more is clamped to it.
+pub const MAX_LIMIT: usize = 100;
+
+/// Reads `Offset` (absent → 0) and `Limit` (absent or 0 → 20, above 100 →
+/// 100); a negative value of either is 230.
+pub fn page(params: &Params) -> Result<Page, ApiError> {
+    let read = |name: &str| -> Result<Option<u64>, ApiError> {
+        match params.get(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok(Some(n as u64)),
+                _ => Err(ApiError::ParamsNotAvailable(name.to_owned())),
+            },
+        }
+    };
+    let offset = read("Offset")?.unwrap_or(0);
+    let limit = match read("Limit")? {
+        None | Some(0) => DEFAULT_LIMIT,
+        Some(n) => (n.min(MAX_LIMIT as u64)) as usize,
+    };
+    Ok(Page {
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+        limit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Result<Page, ApiError> {
+        page(&pairs.iter().copied().collect())
+    }
+
+    #[test]
+    fn paging_defaults_and_clamps_as_documented() {
+        assert_eq!(
+            p(&[]),
+            Ok(Page {
+                offset: 0,
+                limit: 20
+            })
+        );
+        assert_eq!(
+            p(&[("Limit", "0")]),
+            Ok(Page {
+                offset: 0,
+                limit: 20
+            })
+        );
+        assert_eq!(
+            p(&[("Limit", "101"), ("Offset", "7")]),
+            Ok(Page {
+                offset: 7,
+                limit: 100
+            })
+        );
+        assert_eq!(
+            p(&[("Limit", "-1")]),
+            Err(ApiError::ParamsNotAvailable("Limit".into()))
+        );
+        assert_eq!(
+            p(&[("Offset", "-1")]),
+            Err(ApiError::ParamsNotAvailable("Offset".into()))
+        );
+        assert_eq!(
+            p(&[("Offset", "x")]),
+            Err(ApiError::ParamsNotAvailable("Offset".into()))
+        );
+    }
+}

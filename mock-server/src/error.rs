@@ -1,0 +1,92 @@
+//! The one error type of the API: every refusal is a RetCode and a message,
+//! rendered in the envelope by the app.
+
+/// A refusal answered with HTTP 200 and a non-zero RetCode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 160: no `Action` parameter.
+    #[error("Missing Action")]
+    MissingAction,
+    /// 161: the action is not one of the catalogue's.
+    #[error("Action [{0}] not found")]
+    ActionNotFound(String),
+    /// 170: no `Signature` parameter.
+    #[error("Missing signature")]
+    MissingSignature,
+    /// 171: the signature does not match the parameters.
+    #[error("Signature VerifyAC Error")]
+    SignatureMismatch,
+    /// 172: no account has that `PublicKey` (or none was sent).
+    #[error("User Not Exists")]
+    UserNotExists,
+    /// 210: a required parameter is absent.
+    #[error("Missing params [{0}]")]
+    MissingParams(String),
+    /// 230: a value is not acceptable.
+    #[error("Params [{0}] not available")]
+    ParamsNotAvailable(String),
+}
+
+impl ApiError {
+    /// The RetCode on the wire.
+    pub fn ret_code(&self) -> i64 {
+        match self {
+            ApiError::MissingAction => 160,
+            ApiError::ActionNotFound(_) => 161,
+            ApiError::MissingSignature => 170,
+            ApiError::SignatureMismatch => 171,
+            ApiError::UserNotExists => 172,
+            ApiError::MissingParams(_) => 210,
+            ApiError::ParamsNotAvailable(_) => 230,
+        }
+    }
+
+    /// The message on the wire.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// The short name of the check that failed, for logs and the journal.
+    pub fn check(&self) -> &'static str {
+        match self {
+            ApiError::MissingAction | ApiError::ActionNotFound(_) => "action",
+            ApiError::MissingSignature | ApiError::SignatureMismatch => "signature",
+            ApiError::UserNotExists => "account",
+            ApiError::MissingParams(_) => "missing_param",
+            ApiError::ParamsNotAvailable(_) => "value",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_messages_are_the_gateways() {
+        let cases = [
+            (ApiError::MissingAction, 160, "Missing Action"),
+            (
+                ApiError::ActionNotFound("Foo".into()),
+                161,
+                "Action [Foo] not found",
+            ),
+            (ApiError::MissingSignature, 170, "Missing signature"),
+            (ApiError::SignatureMismatch, 171, "Signature VerifyAC Error"),
+            (ApiError::UserNotExists, 172, "User Not Exists"),
+            (
+                ApiError::MissingParams("UHostId".into()),
+                210,
+                "Missing params [UHostId]",
+            ),
+            (
+                ApiError::ParamsNotAvailable("Region".into()),
+                230,
+                "Params [Region] not available",
+            ),
+        ];
+        for (e, code, msg) in cases {
+            assert_eq!((e.ret_code(), e.message().as_str()), (code, msg));
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Fixture sets: the built-in default (compiled in from `fixtures/`) or a
+//! directory given with `--fixtures`. Every file is validated against the
+//! catalogue before the mock starts; a bad one is refused with the file, the
+//! entry's index and the field.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::catalogue::{Catalogue, Type};
+use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
+use crate::state::{Account, CompShareImage};
+
+const BUILTIN_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
+const BUILTIN_IMAGES: &str = include_str!("../../fixtures/images.json");
+
+/// The file names of a fixture directory.
+pub const ACCOUNTS_FILE: &str = "accounts.json";
+/// See [`ACCOUNTS_FILE`].
+pub const IMAGES_FILE: &str = "images.json";
+
+/// A validated fixture set.
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    /// Accounts; the first is the default one.
+    pub accounts: Vec<Account>,
+    /// Platform and custom images.
+    pub images: Vec<CompShareImage>,
+}
+
+/// Why a fixture set was refused: which file, which entry, which field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {problem}", .index.map(|i| format!(": entry {i}")).unwrap_or_default(), .field.as_ref().map(|f| format!(": field {f}")).unwrap_or_default())]
+pub struct FixtureError {
+    /// The file.
+    pub file: String,
+    /// The index of the entry in the file's list, if the problem is in one.
+    pub index: Option<usize>,
+    /// The field, if the problem is in one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl FixtureError {
+    fn new(
+        file: &str,
+        index: Option<usize>,
+        field: Option<&str>,
+        problem: impl Into<String>,
+    ) -> Self {
+        FixtureError {
+            file: file.to_owned(),
+            index,
+            field: field.map(str::to_owned),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Fixtures {
+    /// The default set compiled into the binary.
+    pub fn builtin() -> Fixtures {
+        Fixtures::from_json(BUILTIN_ACCOUNTS, BUILTIN_IMAGES)
+            .expect("the built-in fixtures are valid")
+    }
+
+    /// Loads and validates the set in a directory (`accounts.json`, `images.json`).
+    pub fn load_dir(dir: &Path) -> Result<Fixtures, FixtureError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| {
+                FixtureError::new(
+                    &path.display().to_string(),
+                    None,
+                    None,
+                    format!("cannot read: {e}"),
+                )
+            })
+        };
+        Fixtures::from_json(&read(ACCOUNTS_FILE)?, &read(IMAGES_FILE)?)
+    }
+
+    /// Parses and validates a set from the texts of its files.
+    pub fn from_json(accounts: &str, images: &str) -> Result<Fixtures, FixtureError> {
+        let accounts = parse_accounts(accounts)?;
+        let images = parse_images(images, &accounts)?;
+        Ok(Fixtures { accounts, images })
+    }
+}
+
+fn list(file: &str, text: &str) -> Result<Vec<Value>, FixtureError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(_) => Err(FixtureError::new(file, None, None, "expected a JSON list")),
+        Err(e) => Err(FixtureError::new(
+            file,
+            None,
+            None,
+            format!("invalid JSON: {e}"),
+        )),
+    }
+}
+
+fn parse_accounts(text: &str) -> Result<Vec<Account>, FixtureError> {
+    let file = ACCOUNTS_FILE;
+    let items = list(file, text)?;
+    if items.is_empty() {
+        return Err(FixtureError::new(
+            file,
+            None,
+            None,
+            "at least one account is needed",
+        ));
+    }
+    let mut ids = HashSet::new();
+    let mut keys = HashSet::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let Value::Object(obj) = &item else {
+            return Err(FixtureError::new(file, Some(i), None, "expected an object"));
+        };
+        for name in ["AccountId", "AccountName", "PublicKey", "PrivateKey"] {
+            match obj.get(name) {
+                Some(Value::String(s)) if !s.is_empty() || name == "AccountName" => {}
+                Some(Value::String(_)) => {
+                    return Err(FixtureError::new(
+                        file,
+                        Some(i),
+                        Some(name),
+                        "must not be empty",
+                    ))
+                }
+                Some(_) => {
+                    return Err(FixtureError::new(
+                        file,
+                        Some(i),
+                        Some(name),
+                        "expected string",
+                    ))
+                }
+                None => return Err(FixtureError::new(file, Some(i), Some(name), "missing")),
+            }
+        }
+        if let Some(extra) = obj.keys().find(|k| {
+            !["AccountId", "AccountName", "PublicKey", "PrivateKey"].contains(&k.as_str())
+        }) {
+            return Err(FixtureError::new(
+                file,
+                Some(i),
+                Some(extra),
+                "not a field of an account",
+            ));
+        }
+        let a: Account = serde_json::from_value(item)
+            .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
+        if !ids.insert(a.account_id.clone()) {
+            return Err(FixtureError::new(
+                file,
+                Some(i),
+                Some("AccountId"),
+                "duplicate",
+            ));
+        }
+        if !keys.insert(a.public_key.clone()) {
+            return Err(FixtureError::new(
+                file,
+                Some(i),
+                Some("PublicKey"),
+                "duplicate",
+            ));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+fn parse_images(text: &str, accounts: &[Account]) -> Result<Vec<CompShareImage>, FixtureError> {
+    let file = IMAGES_FILE;
+    let catalogue = Catalogue::get();
+    let model = Type::Ref("CompShareImage".to_owned());
+    let items = list(file, text)?;
+    let mut ids = HashSet::with_capacity(items.len());
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let err =
+            |field: &str, problem: String| FixtureError::new(file, Some(i), Some(field), problem);
+        if !item.is_object() {
+            return Err(FixtureError::new(file, Some(i), None, "expected an object"));
+        }
+        catalogue
+            .check(&item, &model, "")
+            .map_err(|m| err(&m.path, m.problem))?;
+        let mut img: CompShareImage = serde_json::from_value(item)
+            .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
+        if img.comp_share_image_id.is_empty() {
+            return Err(err("CompShareImageId", "missing".into()));
+        }
+        if !ids.insert(img.comp_share_image_id.clone()) {
+            return Err(err(
+                "CompShareImageId",
+                format!("duplicate id {}", img.comp_share_image_id),
+            ));
+        }
+        if !IMAGE_TYPES.contains(&img.image_type.as_str()) {
+            return Err(err(
+                "ImageType",
+                format!("{:?} is not one of {IMAGE_TYPES:?}", img.image_type),
+            ));
+        }
+        if !IMAGE_STATUSES.contains(&img.status.as_str()) {
+            return Err(err(
+                "Status",
+                format!("{:?} is not one of {IMAGE_STATUSES:?}", img.status),
+            ));
+        }
+        if !(0..=1).contains(&img.visibility) {
+            return Err(err(
+                "Visibility",
+                "must be 0 (private) or 1 (public)".into(),
+            ));
+        }
+        if img.is_custom() {
+            let Some(owner) = accounts
+                .iter()
+                .find(|a| a.account_id == img.owner.account_id)
+            else {
+                return Err(err(
+                    "Owner.AccountId",
+                    format!(
+                        "{:?} names no account of accounts.json",
+                        img.owner.account_id
+                    ),
+                ));
+            };
+            if img.owner.account_name.is_empty() {
+                img.owner.account_name = owner.account_name.clone();
+            }
+        }
+        out.push(img);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCOUNTS: &str =
+        r#"[{"AccountId":"1","AccountName":"a","PublicKey":"pk","PrivateKey":"sk"}]"#;
+
+    #[test]
+    fn the_builtin_set_has_what_the_examples_need() {
+        let f = Fixtures::builtin();
+        let first = &f.accounts[0];
+        assert_eq!(
+            (first.public_key.as_str(), first.private_key.as_str()),
+            ("my_public_key", "my_private_key")
+        );
+        let seed = f
+            .images
+            .iter()
+            .find(|i| i.comp_share_image_id == "compshareImage-xxxx")
+            .unwrap();
+        assert_eq!(
+            (
+                seed.name.as_str(),
+                seed.image_type.as_str(),
+                seed.status.as_str(),
+                seed.create_time,
+                seed.owner.account_id.as_str()
+            ),
+            (
+                "my-custom-env",
+                "Custom",
+                "Available",
+                1712563200,
+                first.account_id.as_str()
+            )
+        );
+        let own = f
+            .images
+            .iter()
+            .filter(|i| i.is_custom() && i.owner.account_id == first.account_id)
+            .count();
+        assert!(own >= 45, "{own}");
+        let statuses: HashSet<&str> = f.images.iter().map(|i| i.status.as_str()).collect();
+        assert!(statuses.len() >= 4);
+        assert!(f.accounts.len() >= 2);
+        assert!(f
+            .images
+            .iter()
+            .any(|i| i.is_custom() && i.owner.account_id == f.accounts[1].account_id));
+        let platform = f
+            .images
+            .iter()
+            .find(|i| i.comp_share_image_id == "compshareImage-165jmhx19ik7")
+            .unwrap();
+        assert!(!platform.is_custom());
+    }
+
+    fn image_error(images: &str) -> String {
+        Fixtures::from_json(ACCOUNTS, images)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_bad_image_is_refused_with_file_entry_and_field() {
+        assert_eq!(
+            image_error(
+                r#"[{"CompShareImageId":"i1","ImageType":"Custom","Status":"Available","Owner":{"AccountId":"1"}},{"CompShareImageId":"i2","ImageType":"Custom","Status":"Available","CreateTime":"yesterday"}]"#
+            ),
+            "images.json: entry 1: field CreateTime: expected integer, found string"
+        );
+        assert_eq!(
+            image_error(r#"[{"CompShareImageId":"i1","ImageType":"Custom","Status":"Done"}]"#),
+            r#"images.json: entry 0: field Status: "Done" is not one of ["Making", "Available", "UnAvailable", "Reviewing", "Offline"]"#
+        );
+        assert_eq!(
+            image_error(
+                r#"[{"CompShareImageId":"i1","ImageType":"Custom","Status":"Available","Owner":{"AccountId":"9"}}]"#
+            ),
+            r#"images.json: entry 0: field Owner.AccountId: "9" names no account of accounts.json"#
+        );
+        assert_eq!(
+            image_error(
+                r#"[{"CompShareImageId":"i1","ImageType":"System","Status":"Available","Colour":"red"}]"#
+            ),
+            "images.json: entry 0: field Colour: not a field of the model"
+        );
+        assert_eq!(
+            image_error(
+                r#"[{"CompShareImageId":"i1","ImageType":"System","Status":"Available"},{"CompShareImageId":"i1","ImageType":"System","Status":"Available"}]"#
+            ),
+            "images.json: entry 1: field CompShareImageId: duplicate id i1"
+        );
+        assert_eq!(image_error("{}"), "images.json: expected a JSON list");
+    }
+
+    #[test]
+    fn a_bad_account_is_refused_with_entry_and_field() {
+        let e = Fixtures::from_json(
+            r#"[{"AccountId":"1","AccountName":"a","PublicKey":"pk"}]"#,
+            "[]",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "accounts.json: entry 0: field PrivateKey: missing"
+        );
+        let e = Fixtures::from_json(
+            r#"[{"AccountId":"1","AccountName":"a","PublicKey":"pk","PrivateKey":"x"},{"AccountId":"2","AccountName":"b","PublicKey":"pk","PrivateKey":"y"}]"#,
+            "[]",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "accounts.json: entry 1: field PublicKey: duplicate"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_names_its_path() {
+        let dir = std::env::temp_dir().join(format!("compshare-mock-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let e = Fixtures::load_dir(&dir).unwrap_err();
+        assert!(e.file.ends_with("accounts.json"), "{e}");
+        assert!(e.problem.starts_with("cannot read"), "{e}");
+    }
+}

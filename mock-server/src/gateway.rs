@@ -1,0 +1,69 @@
+//! The gateway's checks, in the order the mock applies them, then dispatch:
+//! 160 no Action → 161 unknown Action → 230 a key sent twice → 170 no
+//! Signature → 172 unknown PublicKey → 171 wrong signature → 210/230
+//! catalogue validation → the action.
+
+use std::sync::Arc;
+
+use crate::actions::{self, Answer, Ctx};
+use crate::catalogue::Catalogue;
+use crate::error::ApiError;
+use crate::state::Account;
+use crate::wire::request::WireRequest;
+use crate::wire::signature::{self, SignatureError};
+use crate::Shared;
+
+/// What became of one request.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The account that signed it, once known.
+    pub account: Option<Arc<Account>>,
+    /// The answer's fields or the refusal.
+    pub result: Result<Answer, ApiError>,
+}
+
+/// Checks and runs one request.
+pub fn handle(shared: &Shared, req: &WireRequest) -> Outcome {
+    let mut account = None;
+    let result = check_and_run(shared, req, &mut account);
+    Outcome { account, result }
+}
+
+fn check_and_run(
+    shared: &Shared,
+    req: &WireRequest,
+    who: &mut Option<Arc<Account>>,
+) -> Result<Answer, ApiError> {
+    let catalogue = Catalogue::get();
+    let name = req.params.get("Action").ok_or(ApiError::MissingAction)?;
+    let action = catalogue
+        .action(name)
+        .ok_or_else(|| ApiError::ActionNotFound(name.to_owned()))?;
+    if let Some(dup) = req.duplicates.first() {
+        return Err(ApiError::ParamsNotAvailable(dup.clone()));
+    }
+    let given = req
+        .signature
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::MissingSignature)?;
+    let account = {
+        let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+        req.params
+            .get("PublicKey")
+            .and_then(|pk| state.account_by_public_key(pk))
+            .cloned()
+            .ok_or(ApiError::UserNotExists)?
+    };
+    *who = Some(account.clone());
+    signature::verify(&req.canonical, &account.private_key, Some(given)).map_err(|e| match e {
+        SignatureError::Missing => ApiError::MissingSignature,
+        SignatureError::Mismatch => ApiError::SignatureMismatch,
+    })?;
+    crate::validate::validate(catalogue, action, &req.params)?;
+    let ctx = Ctx {
+        account: &account,
+        state: &shared.state,
+    };
+    actions::run(catalogue, name, action, &ctx, &req.params)
+}

@@ -1,0 +1,104 @@
+//! `compshare-mock`: parses flags and runs the library's server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use compshare_mock::fixtures::Fixtures;
+use compshare_mock::{server, Config, Shared};
+
+/// An offline, faithful stand-in for the CompShare GPU cloud API.
+#[derive(Debug, Parser)]
+#[command(name = "compshare-mock", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "COMPSHARE_MOCK_LISTEN", default_value = compshare_mock::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Directory with accounts.json and images.json to load instead of the built-in set.
+    #[arg(long, env = "COMPSHARE_MOCK_FIXTURES")]
+    fixtures: Option<PathBuf>,
+    /// Log filter: error, warn, info, debug, trace (or a tracing directive).
+    #[arg(long, env = "COMPSHARE_MOCK_LOG", default_value = "info")]
+    log_level: String,
+    /// Largest request body in bytes; larger bodies get HTTP 413.
+    #[arg(long, env = "COMPSHARE_MOCK_BODY_LIMIT", default_value_t = compshare_mock::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+
+    let fixtures = match &args.fixtures {
+        None => Fixtures::builtin(),
+        Some(dir) => match Fixtures::load_dir(dir) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("compshare-mock: fixtures refused: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("compshare-mock: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args, fixtures))
+}
+
+async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("compshare-mock: cannot listen on {}: {e}", args.listen);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    let default_key = fixtures.accounts[0].public_key.clone();
+    let config = Config {
+        listen: addr,
+        fixtures,
+        body_limit: args.body_limit,
+    };
+    let shared = Arc::new(Shared::new(config));
+    println!("compshare-mock listening on http://{addr}");
+    println!("default account PublicKey: {default_key}");
+    tracing::info!(%addr, "listening");
+    server::serve(listener, shared, shutdown_signal()).await;
+    tracing::info!("stopped");
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

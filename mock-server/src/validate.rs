@@ -1,0 +1,238 @@
+//! Catalogue-driven request validation, the same for every action: required
+//! parameters (210), value types (230), and the Region/Zone pair (230).
+
+use crate::catalogue::{Action, Catalogue, Type};
+use crate::error::ApiError;
+use crate::wire::params::Params;
+
+/// Regions and their zones as observed on the live gateway (PROTOCOL.md §5);
+/// the first region and zone are the defaults.
+pub const REGIONS: &[(&str, &[&str])] = &[
+    ("cn-wlcb", &["cn-wlcb-01"]),
+    ("cn-bj2", &["cn-bj2-02"]),
+    ("cn-sh2", &["cn-sh2-01"]),
+    ("cn-gd", &["cn-gd-02"]),
+    ("us-den", &["us-den-01"]),
+];
+
+/// The zones of a region, or `None` for an unknown region.
+pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
+    REGIONS.iter().find(|(r, _)| *r == region).map(|(_, z)| *z)
+}
+
+/// The region a zone belongs to.
+pub fn region_of_zone(zone: &str) -> Option<&'static str> {
+    REGIONS
+        .iter()
+        .find(|(_, zs)| zs.contains(&zone))
+        .map(|(r, _)| *r)
+}
+
+/// Validates `params` against `action`: first every required parameter
+/// (210 names the first missing one, in catalogue order), then every given
+/// value's type, then Region and Zone (230).
+pub fn validate(catalogue: &Catalogue, action: &Action, params: &Params) -> Result<(), ApiError> {
+    if let Some(missing) = action
+        .request
+        .iter()
+        .find(|f| f.required && !params.has(&f.name))
+    {
+        return Err(ApiError::MissingParams(missing.name.clone()));
+    }
+    for field in &action.request {
+        check_param(catalogue, &field.name, &field.ty, params)?;
+    }
+    if let Some(region) = params.get("Region") {
+        let zones = zones_of(region).ok_or_else(|| not_available("Region"))?;
+        if let Some(zone) = params.get("Zone") {
+            if !zones.contains(&zone) {
+                return Err(not_available("Zone"));
+            }
+        }
+    } else if let Some(zone) = params.get("Zone") {
+        region_of_zone(zone).ok_or_else(|| not_available("Zone"))?;
+    }
+    Ok(())
+}
+
+fn not_available(name: &str) -> ApiError {
+    ApiError::ParamsNotAvailable(name.to_owned())
+}
+
+fn check_param(
+    catalogue: &Catalogue,
+    name: &str,
+    ty: &Type,
+    params: &Params,
+) -> Result<(), ApiError> {
+    match ty {
+        Type::Array(inner) => {
+            for (rest, value) in params.children(name) {
+                let (index, sub) = rest.split_once('.').unwrap_or((rest, ""));
+                if index.parse::<u32>().is_err() {
+                    return Err(not_available(name));
+                }
+                match (inner.as_ref(), sub) {
+                    (Type::Ref(model), field) if !field.is_empty() => {
+                        check_model_field(catalogue, name, model, field, value)?
+                    }
+                    (Type::Ref(_) | Type::Array(_), _) => return Err(not_available(name)),
+                    (scalar, "") => check_scalar(name, scalar, value)?,
+                    _ => return Err(not_available(name)),
+                }
+            }
+            Ok(())
+        }
+        Type::Ref(model) => {
+            for (field, value) in params.children(name) {
+                check_model_field(catalogue, name, model, field, value)?;
+            }
+            Ok(())
+        }
+        scalar => match params.get(name) {
+            Some(value) => check_scalar(name, scalar, value),
+            None => Ok(()),
+        },
+    }
+}
+
+/// Checks `Name.Field` (or `Name.Field.0` for an array field) of an object
+/// parameter; fields the model does not know are ignored, as the gateway
+/// ignores unknown parameters.
+fn check_model_field(
+    catalogue: &Catalogue,
+    name: &str,
+    model: &str,
+    path: &str,
+    value: &str,
+) -> Result<(), ApiError> {
+    let (field, rest) = path.split_once('.').unwrap_or((path, ""));
+    let Some(f) = catalogue
+        .models
+        .get(model)
+        .and_then(|fs| fs.iter().find(|f| f.name == field))
+    else {
+        return Ok(());
+    };
+    match (&f.ty, rest) {
+        (Type::Array(inner), idx) if idx.parse::<u32>().is_ok() => check_scalar(name, inner, value),
+        (Type::Ref(_) | Type::Array(_), _) => Ok(()),
+        (scalar, "") => check_scalar(name, scalar, value),
+        _ => Err(not_available(name)),
+    }
+}
+
+fn check_scalar(name: &str, ty: &Type, value: &str) -> Result<(), ApiError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let ok = match ty {
+        Type::String => true,
+        Type::Integer => value.parse::<i64>().is_ok(),
+        Type::Number => {
+            value.parse::<f64>().is_ok_and(f64::is_finite)
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        }
+        Type::Boolean => value == "true" || value == "false",
+        Type::Array(_) | Type::Ref(_) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(not_available(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(action: &str, pairs: &[(&str, &str)]) -> Result<(), ApiError> {
+        let c = Catalogue::get();
+        let p: Params = pairs.iter().copied().collect();
+        validate(c, c.action(action).unwrap(), &p)
+    }
+
+    #[test]
+    fn a_missing_required_param_is_210_with_its_name() {
+        assert_eq!(
+            run(
+                "StartCompShareInstance",
+                &[("Region", "cn-wlcb"), ("Zone", "cn-wlcb-01")]
+            ),
+            Err(ApiError::MissingParams("UHostId".into()))
+        );
+        assert_eq!(
+            run("DescribeCompShareCustomImages", &[]),
+            Err(ApiError::MissingParams("Region".into()))
+        );
+    }
+
+    #[test]
+    fn region_and_zone_must_be_known_and_belong_together() {
+        assert_eq!(
+            run("DescribeCompShareCustomImages", &[("Region", "cn-wlcb")]),
+            Ok(())
+        );
+        assert_eq!(
+            run("DescribeCompShareCustomImages", &[("Region", "cn-bj")]),
+            Err(ApiError::ParamsNotAvailable("Region".into()))
+        );
+        assert_eq!(
+            run(
+                "DescribeCompShareCustomImages",
+                &[("Region", "cn-wlcb"), ("Zone", "cn-bj2-02")]
+            ),
+            Err(ApiError::ParamsNotAvailable("Zone".into()))
+        );
+    }
+
+    #[test]
+    fn values_must_have_their_catalogue_type() {
+        let base = [("Region", "cn-wlcb")];
+        for bad in ["-x", "1.5", "1e3", "0x10", " 5", "99999999999999999999"] {
+            let mut p = base.to_vec();
+            p.push(("Limit", bad));
+            assert_eq!(
+                run("DescribeCompShareCustomImages", &p),
+                Err(ApiError::ParamsNotAvailable("Limit".into())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            run("DescribeCompShareInstance", &[("WithoutGpu", "True")]),
+            Err(ApiError::ParamsNotAvailable("WithoutGpu".into()))
+        );
+        assert_eq!(
+            run(
+                "DescribeCompShareInstance",
+                &[("WithoutGpu", "true"), ("UHostIds.0", "u")]
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn arrays_of_objects_are_checked_field_by_field() {
+        let mut p = vec![
+            ("Region", "cn-wlcb"),
+            ("Zone", "cn-wlcb-01"),
+            ("CompShareImageId", "i"),
+            ("CPU", "16"),
+            ("GPU", "1"),
+            ("Memory", "65536"),
+            ("GpuType", "4090"),
+            ("MachineType", "G"),
+            ("Disks.0.IsBoot", "true"),
+            ("Disks.0.Size", "100"),
+        ];
+        assert_eq!(run("CreateCompShareInstance", &p), Ok(()));
+        p.push(("Disks.1.Size", "big"));
+        assert_eq!(
+            run("CreateCompShareInstance", &p),
+            Err(ApiError::ParamsNotAvailable("Disks".into()))
+        );
+    }
+}

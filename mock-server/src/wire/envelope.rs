@@ -1,0 +1,127 @@
+//! The answer envelope: every answer, success or RetCode error, is HTTP 200
+//! JSON `{"Action": "<Action>Response", "RetCode": N, ...}`; broken HTTP is a
+//! 4xx with a JSON error. Knows no action.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// The fields of a successful answer, each already rendered to JSON, in the
+/// order they are added (after `Action` and `RetCode`).
+#[derive(Debug, Default)]
+pub struct Answer {
+    fields: Vec<(String, Box<RawValue>)>,
+}
+
+impl Answer {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a field, rendering its value now.
+    pub fn field<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
+        let raw = serde_json::value::to_raw_value(value)
+            .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"));
+        self.fields.push((name.to_owned(), raw));
+        self
+    }
+
+    /// The fields in order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
+    }
+}
+
+/// The `Action` field of an answer to `action` (`Response` when none was sent).
+pub fn response_name(action: Option<&str>) -> String {
+    format!("{}Response", action.unwrap_or(""))
+}
+
+/// Renders a success: `Action`, `RetCode` 0, then the answer's fields.
+pub fn render_success(action: Option<&str>, answer: &Answer) -> Vec<u8> {
+    let mut out = head(
+        action,
+        0,
+        256 + answer
+            .fields
+            .iter()
+            .map(|(k, v)| k.len() + v.get().len() + 4)
+            .sum::<usize>(),
+    );
+    for (k, v) in answer.fields() {
+        out.push(b',');
+        push_json_string(&mut out, k);
+        out.push(b':');
+        out.extend_from_slice(v.get().as_bytes());
+    }
+    out.push(b'}');
+    out
+}
+
+/// Renders a RetCode error: `Action`, `RetCode`, `Message`.
+pub fn render_error(action: Option<&str>, ret_code: i64, message: &str) -> Vec<u8> {
+    let mut out = head(action, ret_code, 96 + message.len());
+    out.extend_from_slice(b",\"Message\":");
+    push_json_string(&mut out, message);
+    out.push(b'}');
+    out
+}
+
+/// Renders the JSON body of a 4xx for a request that could not be read.
+pub fn render_http_error(status: u16, message: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + message.len());
+    out.extend_from_slice(format!("{{\"Status\":{status},\"Error\":").as_bytes());
+    push_json_string(&mut out, message);
+    out.push(b'}');
+    out
+}
+
+fn head(action: Option<&str>, ret_code: i64, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity + action.map_or(0, str::len));
+    out.extend_from_slice(b"{\"Action\":");
+    push_json_string(&mut out, &response_name(action));
+    out.extend_from_slice(format!(",\"RetCode\":{ret_code}").as_bytes());
+    out
+}
+
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn a_success_puts_action_and_retcode_first() {
+        let a = Answer::new()
+            .field("TotalCount", &1)
+            .field("ImageSet", &json!([{"Name": "x"}]));
+        let body: Value = serde_json::from_slice(&render_success(Some("Foo"), &a)).unwrap();
+        assert_eq!(
+            body,
+            json!({"Action": "FooResponse", "RetCode": 0, "TotalCount": 1, "ImageSet": [{"Name": "x"}]})
+        );
+        let text = String::from_utf8(render_success(Some("Foo"), &a)).unwrap();
+        assert!(
+            text.starts_with(r#"{"Action":"FooResponse","RetCode":0,"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_error_carries_the_message_escaped() {
+        let body: Value =
+            serde_json::from_slice(&render_error(Some("A\"b"), 161, "Action [A\"b] not found"))
+                .unwrap();
+        assert_eq!(
+            body,
+            json!({"Action": "A\"bResponse", "RetCode": 161, "Message": "Action [A\"b] not found"})
+        );
+        let body: Value =
+            serde_json::from_slice(&render_error(None, 160, "Missing Action")).unwrap();
+        assert_eq!(body["Action"], "Response");
+    }
+}
