@@ -25,6 +25,17 @@ pub enum ApiError {
     /// 230: a value is not acceptable.
     #[error("Params [{0}] not available")]
     ParamsNotAvailable(String),
+    /// 290 (the mock's choice): the resource exists but its state does not
+    /// allow the action.
+    #[error("Resource [{id}] is [{state}]: [{action}] is not allowed")]
+    WrongState {
+        /// The resource.
+        id: String,
+        /// Its state.
+        state: String,
+        /// The refused action.
+        action: String,
+    },
 }
 
 impl ApiError {
@@ -38,6 +49,7 @@ impl ApiError {
             ApiError::UserNotExists => 172,
             ApiError::MissingParams(_) => 210,
             ApiError::ParamsNotAvailable(_) => 230,
+            ApiError::WrongState { .. } => 290,
         }
     }
 
@@ -54,6 +66,7 @@ impl ApiError {
             ApiError::UserNotExists => "account",
             ApiError::MissingParams(_) => "missing_param",
             ApiError::ParamsNotAvailable(_) => "value",
+            ApiError::WrongState { .. } => "state",
         }
     }
 }

@@ -1,8 +1,27 @@
-//! Image actions.
+//! Image actions: the caller's custom images and their lifecycle, platform
+//! images, sharing and the community.
 
-use super::{page, Answer, Ctx};
+use std::sync::Arc;
+
+use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::error::ApiError;
+use crate::state::images::Software;
+use crate::state::{CompShareImage, ImageUpdate, Page, Publication};
 use crate::wire::params::Params;
+
+fn not_available(name: &str) -> ApiError {
+    ApiError::ParamsNotAvailable(name.to_owned())
+}
+
+fn image_id(params: &Params) -> &str {
+    str_or(params, "CompShareImageId", "")
+}
+
+fn paged<'a>(all: &'a [&'a Arc<CompShareImage>], page: Page) -> &'a [&'a Arc<CompShareImage>] {
+    let start = page.offset.min(all.len());
+    let end = start.saturating_add(page.limit).min(all.len());
+    &all[start..end]
+}
 
 /// DescribeCompShareCustomImages: the caller's custom images, newest first
 /// (then by id), optionally only the one of `CompShareImageId`, paged.
@@ -11,7 +30,7 @@ pub fn describe_comp_share_custom_images(
     params: &Params,
 ) -> Result<Answer, ApiError> {
     let page = page(params)?;
-    let state = ctx.state.read().unwrap_or_else(|e| e.into_inner());
+    let state = read_state(ctx);
     let listing = state.images.custom_of(
         &ctx.account.account_id,
         params.get("CompShareImageId"),
@@ -20,4 +39,241 @@ pub fn describe_comp_share_custom_images(
     Ok(Answer::new()
         .field("TotalCount", &listing.total)
         .field("ImageSet", listing.items))
+}
+
+fn software_param(params: &Params) -> Option<Software> {
+    if !params.has("Softwares") {
+        return None;
+    }
+    Some(Software {
+        applications: params
+            .array("Softwares.Application")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        cuda_version: str_or(params, "Softwares.CUDAVersion", "").to_owned(),
+        framework: str_or(params, "Softwares.Framework", "").to_owned(),
+        framework_version: str_or(params, "Softwares.FrameworkVersion", "").to_owned(),
+    })
+}
+
+/// CreateCompShareCustomImage: from one of the caller's Running or Stopped
+/// instances; the image starts `Making`.
+pub fn create_comp_share_custom_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let name = str_or(params, "Name", "");
+    if name.chars().count() > 64 {
+        return Err(not_available("Name"));
+    }
+    let id = write_state(ctx).create_custom_image(
+        ctx.account,
+        str_or(params, "UHostId", ""),
+        name,
+        str_or(params, "Description", ""),
+        software_param(params),
+    )?;
+    Ok(Answer::new().field("CompShareImageId", &id))
+}
+
+/// GetCompShareImageCreateProgress: `Process` in percent, durations in seconds.
+pub fn get_comp_share_image_create_progress(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let (done, remaining, total) =
+        read_state(ctx).image_progress(&ctx.account.account_id, image_id(params))?;
+    Ok(Answer::new()
+        .field("Process", &done)
+        .field("RemainingDuration", &remaining.to_string())
+        .field("TotalDuration", &total.to_string()))
+}
+
+/// CopyCompShareCustomImage: a new `Making` image from an Available one.
+pub fn copy_comp_share_custom_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let id = write_state(ctx).copy_custom_image(
+        ctx.account,
+        image_id(params),
+        str_or(params, "TargetImageName", ""),
+    )?;
+    Ok(Answer::new().field("NewCompShareImageId", &id))
+}
+
+/// UpdateCompShareImage: cover, description, framework, readme, tags, visibility.
+pub fn update_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let visibility = int(params, "Visibility")?;
+    if visibility.is_some_and(|v| !(0..=1).contains(&v)) {
+        return Err(not_available("Visibility"));
+    }
+    let own = |k: &str| params.get(k).map(str::to_owned);
+    let update = ImageUpdate {
+        cover: own("Cover"),
+        description: own("Description"),
+        framework: own("Framework"),
+        readme: own("Readme"),
+        tags: params.has("Tags").then(|| {
+            params
+                .array("Tags")
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        }),
+        visibility,
+    };
+    write_state(ctx).update_image(&ctx.account.account_id, image_id(params), update)?;
+    Ok(Answer::new())
+}
+
+/// TerminateCompShareCustomImage.
+pub fn terminate_comp_share_custom_image(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    write_state(ctx).terminate_custom_image(&ctx.account.account_id, image_id(params))?;
+    Ok(Answer::new())
+}
+
+/// DescribeCompShareImages: platform images, filtered by `ImageType`,
+/// `Name` (substring), `Author`, `Tag` and `CompShareImageId`, from
+/// `Offset`. `Limit` is refused with 230, as observed live.
+pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    if params.raw("Limit").is_some() {
+        return Err(not_available("Limit"));
+    }
+    let offset = page(params)?.offset;
+    let state = read_state(ctx);
+    let matches: Vec<&Arc<CompShareImage>> = state
+        .images
+        .platform()
+        .iter()
+        .filter(|i| params.get("ImageType").is_none_or(|t| i.image_type == t))
+        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
+        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
+        .filter(|i| {
+            params
+                .get("Tag")
+                .is_none_or(|t| i.tags.iter().any(|x| x == t))
+        })
+        .filter(|i| {
+            params
+                .get("CompShareImageId")
+                .is_none_or(|id| i.comp_share_image_id == id)
+        })
+        .collect();
+    let items = paged(
+        &matches,
+        Page {
+            offset,
+            limit: usize::MAX,
+        },
+    );
+    Ok(Answer::new()
+        .field("TotalCount", &matches.len())
+        .field("ImageSet", items))
+}
+
+/// DescribeCompShareImageTags: the tags of the platform images, sorted.
+pub fn describe_comp_share_image_tags(ctx: &Ctx<'_>, _params: &Params) -> Result<Answer, ApiError> {
+    let state = read_state(ctx);
+    let mut tags: Vec<&str> = state
+        .images
+        .platform()
+        .iter()
+        .flat_map(|i| i.tags.iter().map(String::as_str))
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    Ok(Answer::new().field("Tags", &tags))
+}
+
+/// DescribeCompShareImageShareAccounts: who the caller's image is shared with.
+pub fn describe_comp_share_image_share_accounts(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let set = read_state(ctx).share_accounts(&ctx.account.account_id, image_id(params))?;
+    Ok(Answer::new().field("AccountSet", &set))
+}
+
+/// ModifyCompShareImageShareAccount: `AddAccounts` / `RemoveAccounts` by
+/// numeric account id; ids naming no other account come back in
+/// `InvalidAccounts` and change nothing.
+pub fn modify_comp_share_image_share_account(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let ids = |name: &str| -> Result<Vec<i64>, ApiError> {
+        params
+            .array(name)
+            .into_iter()
+            .map(|v| v.parse::<i64>().map_err(|_| not_available(name)))
+            .collect()
+    };
+    let (add, remove) = (ids("AddAccounts")?, ids("RemoveAccounts")?);
+    let invalid =
+        write_state(ctx).modify_shares(&ctx.account.account_id, image_id(params), &add, &remove)?;
+    Ok(Answer::new().field("InvalidAccounts", &invalid))
+}
+
+/// DescribeCompShareSharingImages: images other accounts share with the caller.
+pub fn describe_comp_share_sharing_images(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let page = page(params)?;
+    let state = read_state(ctx);
+    let all = state.shared_with(&ctx.account.account_id, params.get("CompShareImageId"));
+    Ok(Answer::new()
+        .field("TotalCount", &all.len())
+        .field("ImageSet", paged(&all, page)))
+}
+
+/// PublishCompShareImage: an Available image of the caller becomes a public
+/// community image at `Price` per hour.
+pub fn publish_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let price = params
+        .get("Price")
+        .and_then(|p| p.parse::<f64>().ok())
+        .filter(|p| p.is_finite() && *p >= 0.0)
+        .ok_or_else(|| not_available("Price"))?;
+    let publication = Publication {
+        price,
+        name: str_or(params, "CommunityImageName", "").to_owned(),
+        description: str_or(params, "Description", "").to_owned(),
+        readme: str_or(params, "Readme", "").to_owned(),
+        cover: str_or(params, "Cover", "").to_owned(),
+        tags: params
+            .array("Tags")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        auto_start: params.get("AutoStart") == Some("true"),
+    };
+    write_state(ctx).publish_image(ctx.account, image_id(params), publication)?;
+    Ok(Answer::new())
+}
+
+/// DescribeCommunityImages: published images, filtered by `Author`, `Name`
+/// (substring), `Tag` and `CompShareImageId`, newest first, paged.
+pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let page = page(params)?;
+    let state = read_state(ctx);
+    let matches: Vec<&Arc<CompShareImage>> = state
+        .images
+        .community()
+        .iter()
+        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
+        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
+        .filter(|i| {
+            params
+                .get("Tag")
+                .is_none_or(|t| i.tags.iter().any(|x| x == t))
+        })
+        .filter(|i| {
+            params
+                .get("CompShareImageId")
+                .is_none_or(|id| i.comp_share_image_id == id)
+        })
+        .collect();
+    Ok(Answer::new()
+        .field("TotalCount", &matches.len())
+        .field("ImageSet", paged(&matches, page)))
 }

@@ -4,6 +4,7 @@
 //! their response model.
 
 pub mod images;
+pub mod instances;
 
 use serde::Serialize;
 
@@ -28,6 +29,29 @@ pub type Handler = fn(&Ctx<'_>, &Params) -> Result<Answer, ApiError>;
 pub fn handler(action: &str) -> Option<Handler> {
     Some(match action {
         "DescribeCompShareCustomImages" => images::describe_comp_share_custom_images,
+        "CreateCompShareCustomImage" => images::create_comp_share_custom_image,
+        "GetCompShareImageCreateProgress" => images::get_comp_share_image_create_progress,
+        "CopyCompShareCustomImage" => images::copy_comp_share_custom_image,
+        "UpdateCompShareImage" => images::update_comp_share_image,
+        "TerminateCompShareCustomImage" => images::terminate_comp_share_custom_image,
+        "DescribeCompShareImages" => images::describe_comp_share_images,
+        "DescribeCompShareImageTags" => images::describe_comp_share_image_tags,
+        "DescribeCompShareImageShareAccounts" => images::describe_comp_share_image_share_accounts,
+        "ModifyCompShareImageShareAccount" => images::modify_comp_share_image_share_account,
+        "DescribeCompShareSharingImages" => images::describe_comp_share_sharing_images,
+        "PublishCompShareImage" => images::publish_comp_share_image,
+        "DescribeCommunityImages" => images::describe_community_images,
+        "CreateCompShareInstance" => instances::create_comp_share_instance,
+        "DescribeCompShareInstance" => instances::describe_comp_share_instance,
+        "StartCompShareInstance" => instances::start_comp_share_instance,
+        "StopCompShareInstance" => instances::stop_comp_share_instance,
+        "RebootCompShareInstance" => instances::reboot_comp_share_instance,
+        "TerminateCompShareInstance" => instances::terminate_comp_share_instance,
+        "ModifyCompShareInstanceName" => instances::modify_comp_share_instance_name,
+        "ResetCompShareInstancePassword" => instances::reset_comp_share_instance_password,
+        "ReinstallCompShareInstance" => instances::reinstall_comp_share_instance,
+        "GetCompShareInstancePrice" => instances::get_comp_share_instance_price,
+        "DescribeCompShareSupportZone" => instances::describe_comp_share_support_zone,
         _ => return None,
     })
 }
@@ -73,6 +97,44 @@ pub fn neutral(catalogue: &Catalogue, action: &Action) -> Answer {
         a = a.field(&f.name, &catalogue.neutral(&f.ty, 0));
     }
     a
+}
+
+/// Reads the state, bringing it up to the present first (due transitions
+/// applied); a poisoned lock is recovered, as every write is all-or-nothing.
+pub fn read_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockReadGuard<'a, State> {
+    {
+        let state = ctx.state.read().unwrap_or_else(|e| e.into_inner());
+        if !state.needs_tick() {
+            return state;
+        }
+    }
+    drop(write_state(ctx));
+    ctx.state.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Locks the state for writing, bringing it up to the present first.
+pub fn write_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockWriteGuard<'a, State> {
+    let mut state = ctx.state.write().unwrap_or_else(|e| e.into_inner());
+    if state.needs_tick() {
+        state.tick();
+    }
+    state
+}
+
+/// A string parameter, or `default` when absent or empty.
+pub fn str_or<'a>(params: &'a Params, name: &str, default: &'a str) -> &'a str {
+    params.get(name).unwrap_or(default)
+}
+
+/// An integer parameter (230 if it is not one).
+pub fn int(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    params
+        .get(name)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| ApiError::ParamsNotAvailable(name.to_owned()))
+        })
+        .transpose()
 }
 
 /// Default `Limit` of paged actions.

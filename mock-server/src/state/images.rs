@@ -111,11 +111,34 @@ pub struct Listing<'a, T> {
     pub items: &'a [T],
 }
 
-/// All images: by id, and each account's custom images in listing order.
+/// Which listing an image belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ListKey {
+    /// An account's custom images.
+    Custom(String),
+    /// Platform images (`System`, `App`).
+    Platform,
+    /// Published community images.
+    Community,
+}
+
+impl ListKey {
+    fn of(image: &CompShareImage) -> ListKey {
+        match image.image_type.as_str() {
+            "Custom" => ListKey::Custom(image.owner.account_id.clone()),
+            "Community" => ListKey::Community,
+            _ => ListKey::Platform,
+        }
+    }
+}
+
+/// All images: by id, and each listing (an account's custom images, the
+/// platform images, the community images) kept in listing order, so a page
+/// is a slice.
 #[derive(Debug, Default, Clone)]
 pub struct Images {
     by_id: HashMap<String, Arc<CompShareImage>>,
-    custom_by_account: HashMap<String, Vec<Arc<CompShareImage>>>,
+    lists: HashMap<ListKey, Vec<Arc<CompShareImage>>>,
 }
 
 impl Images {
@@ -125,15 +148,45 @@ impl Images {
             return false;
         }
         let image = Arc::new(image);
-        if image.is_custom() {
-            let list = self
-                .custom_by_account
-                .entry(image.owner.account_id.clone())
-                .or_default();
-            let at = list.partition_point(|i| i.order_key() < image.order_key());
-            list.insert(at, image.clone());
-        }
+        let list = self.lists.entry(ListKey::of(&image)).or_default();
+        let at = list.partition_point(|i| i.order_key() < image.order_key());
+        list.insert(at, image.clone());
         self.by_id.insert(image.comp_share_image_id.clone(), image);
+        true
+    }
+
+    /// Removes an image; returns it if it was there.
+    pub fn remove(&mut self, id: &str) -> Option<Arc<CompShareImage>> {
+        let image = self.by_id.remove(id)?;
+        if let Some(list) = self.lists.get_mut(&ListKey::of(&image)) {
+            let at = list.partition_point(|i| i.order_key() < image.order_key());
+            if list.get(at).is_some_and(|i| i.comp_share_image_id == id) {
+                list.remove(at);
+            }
+        }
+        Some(image)
+    }
+
+    /// Changes an image in place (its id, type, owner and `CreateTime` stay
+    /// as they are, so it keeps its place in its listing).
+    pub fn update(&mut self, id: &str, change: impl FnOnce(&mut CompShareImage)) -> bool {
+        let Some(old) = self.by_id.get(id).cloned() else {
+            return false;
+        };
+        let mut new = (*old).clone();
+        change(&mut new);
+        new.comp_share_image_id = old.comp_share_image_id.clone();
+        new.image_type = old.image_type.clone();
+        new.owner = old.owner.clone();
+        new.create_time = old.create_time;
+        let new = Arc::new(new);
+        if let Some(list) = self.lists.get_mut(&ListKey::of(&old)) {
+            let at = list.partition_point(|i| i.order_key() < old.order_key());
+            if let Some(slot) = list.get_mut(at) {
+                *slot = new.clone();
+            }
+        }
+        self.by_id.insert(id.to_owned(), new);
         true
     }
 
@@ -146,15 +199,13 @@ impl Images {
                 continue;
             }
             let image = Arc::new(image);
-            if image.is_custom() {
-                out.custom_by_account
-                    .entry(image.owner.account_id.clone())
-                    .or_default()
-                    .push(image.clone());
-            }
+            out.lists
+                .entry(ListKey::of(&image))
+                .or_default()
+                .push(image.clone());
             out.by_id.insert(image.comp_share_image_id.clone(), image);
         }
-        for list in out.custom_by_account.values_mut() {
+        for list in out.lists.values_mut() {
             list.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
         }
         out
@@ -189,11 +240,7 @@ impl Images {
                 }
                 _ => &[],
             },
-            None => self
-                .custom_by_account
-                .get(account_id)
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
+            None => self.list(&ListKey::Custom(account_id.to_owned())),
         };
         let start = page.offset.min(all.len());
         let end = start.saturating_add(page.limit).min(all.len());
@@ -201,6 +248,20 @@ impl Images {
             total: all.len(),
             items: &all[start..end],
         }
+    }
+
+    fn list(&self, key: &ListKey) -> &[Arc<CompShareImage>] {
+        self.lists.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Platform images (`System`, `App`) in listing order.
+    pub fn platform(&self) -> &[Arc<CompShareImage>] {
+        self.list(&ListKey::Platform)
+    }
+
+    /// Community images in listing order.
+    pub fn community(&self) -> &[Arc<CompShareImage>] {
+        self.list(&ListKey::Community)
     }
 
     /// Every image, in no particular order.
@@ -287,6 +348,25 @@ mod tests {
             .collect()
         };
         assert_eq!(page(&built), page(&imgs));
+        assert!(imgs.update("a", |i| i.name = "renamed".into()));
+        assert_eq!(imgs.get("a").unwrap().name, "renamed");
+        assert_eq!(page(&imgs), vec!["c", "a", "b"]);
+        assert_eq!(
+            imgs.custom_of(
+                "1",
+                None,
+                Page {
+                    offset: 1,
+                    limit: 1
+                }
+            )
+            .items[0]
+                .name,
+            "renamed"
+        );
+        assert!(imgs.remove("a").is_some());
+        assert!(imgs.remove("a").is_none());
+        assert_eq!(page(&imgs), vec!["c", "b"]);
         let all = imgs.custom_of(
             "1",
             None,
