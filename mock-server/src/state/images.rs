@@ -367,6 +367,7 @@ mod tests {
         assert!(imgs.remove("a").is_some());
         assert!(imgs.remove("a").is_none());
         assert_eq!(page(&imgs), vec!["c", "b"]);
+        assert!(imgs.insert(custom("a", "1", 10)));
         let all = imgs.custom_of(
             "1",
             None,
