@@ -1,9 +1,10 @@
 //! The HTTP layer: `app(shared) -> Router`. It only converts: bytes to a
 //! `WireRequest`, the gateway's `Outcome` to an envelope with a fresh
-//! `X-UCLOUD-REQUEST-UUID`.
+//! `X-UCLOUD-REQUEST-UUID`; it records each request in the journal and
+//! applies the fault rules.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::State as AxState;
@@ -13,18 +14,24 @@ use axum::routing::any;
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use crate::gateway;
+use crate::catalogue::Catalogue;
+use crate::error::ApiError;
+use crate::faults::FaultRule;
+use crate::journal::{redact, Entry, SignatureDiagnosis, REDACTED_PARAMS};
+use crate::server::lock;
 use crate::wire::envelope::{render_error, render_http_error, render_success};
-use crate::wire::request::{self, Verb, WireError};
-use crate::Shared;
+use crate::wire::request::{self, Verb, WireError, WireRequest};
+use crate::{admin, diagnose, gateway, Shared};
 
 /// The header both SDKs read the request id from.
 pub const REQUEST_ID_HEADER: &str = "X-UCLOUD-REQUEST-UUID";
 
-/// The router of the mock: the API on `/`, JSON 404 elsewhere.
+/// The router of the mock: the API on `/`, the control plane under
+/// `/_mock/`, JSON 404 elsewhere.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", any(api))
+        .nest("/_mock", admin::routes(shared.clone()))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -33,7 +40,70 @@ async fn not_found(uri: Uri) -> Response {
     http_error(
         StatusCode::NOT_FOUND,
         &format!("no such path {}: the API is served on /", uri.path()),
+        None,
     )
+}
+
+/// A request being answered: what the journal will say of it.
+struct Record {
+    started: Instant,
+    entry: Entry,
+}
+
+impl Record {
+    fn new(shared: &Shared) -> Self {
+        let virtual_time = shared
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clock
+            .now();
+        Record {
+            started: Instant::now(),
+            entry: Entry {
+                seq: 0,
+                time_ms: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0),
+                virtual_time,
+                request_id: shared.next_request_id(),
+                action: None,
+                account: None,
+                form: None,
+                params: Default::default(),
+                http_status: 200,
+                ret_code: None,
+                message: None,
+                refused_by: None,
+                signature: None,
+                fault: None,
+                duration_micros: 0,
+            },
+        }
+    }
+
+    fn finish(mut self, shared: &Shared, body: Vec<u8>, status: StatusCode) -> Response {
+        self.entry.http_status = status.as_u16();
+        self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
+        tracing::info!(
+            action = self.entry.action.as_deref().unwrap_or(""),
+            ret_code = self.entry.ret_code.unwrap_or(-1),
+            status = self.entry.http_status,
+            account = self.entry.account.as_deref().unwrap_or(""),
+            micros = self.entry.duration_micros,
+            "request"
+        );
+        let id = self.entry.request_id.clone();
+        lock(&shared.journal).record(self.entry);
+        json_response(status, body, Some(&id))
+    }
+
+    fn http_error(mut self, shared: &Shared, status: StatusCode, message: &str) -> Response {
+        self.entry.message = Some(message.to_owned());
+        self.entry.refused_by = Some("http".to_owned());
+        self.finish(shared, render_http_error(status.as_u16(), message), status)
+    }
 }
 
 async fn api(
@@ -43,24 +113,33 @@ async fn api(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let started = Instant::now();
+    let record = Record::new(&shared);
     let verb = match method {
         Method::GET => Verb::Get,
         Method::POST => Verb::Post,
-        _ => return http_error(StatusCode::METHOD_NOT_ALLOWED, "use GET or POST"),
+        _ => return record.http_error(&shared, StatusCode::METHOD_NOT_ALLOWED, "use GET or POST"),
     };
     let limit = shared.config.body_limit;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let too_large = format!("body larger than the limit of {limit} bytes");
     if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(limit);
+        return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large);
     }
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(limit),
-        Err(e) => return http_error(StatusCode::BAD_REQUEST, &format!("unreadable body: {e}")),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large)
+        }
+        Err(e) => {
+            return record.http_error(
+                &shared,
+                StatusCode::BAD_REQUEST,
+                &format!("unreadable body: {e}"),
+            )
+        }
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -68,53 +147,160 @@ async fn api(
     let wire = match request::parse(verb, uri.query(), content_type, &bytes) {
         Ok(w) => w,
         Err(e @ WireError::UnsupportedMediaType(_)) => {
-            return http_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string())
+            return record.http_error(&shared, StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string())
         }
-        Err(e) => return http_error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return record.http_error(&shared, StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let outcome = gateway::handle(&shared, &wire);
+    answer(&shared, record, wire).await
+}
+
+async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
     let action = wire.params.get("Action");
-    let (ret_code, body) = match &outcome.result {
-        Ok(answer) => (0, render_success(action, answer)),
-        Err(e) => (
-            e.ret_code(),
-            render_error(action, e.ret_code(), &e.message()),
-        ),
+    record.entry.action = action.map(str::to_owned);
+    record.entry.form = Some(format!("{:?}", wire.form).to_lowercase());
+    if shared.config.journal_size > 0 {
+        record.entry.params = redact(wire.params.iter());
+        if wire.signature.is_some() {
+            record
+                .entry
+                .params
+                .insert("Signature".to_owned(), "<redacted>".to_owned());
+        }
+    }
+    let fault = lock(&shared.faults).take(action, &wire.params);
+    if let Some(rule) = &fault {
+        record.entry.fault = Some(rule.id);
+        if let Some(ms) = rule.delay_ms {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+        if let Some(resp) = apply_fault(shared, &mut record, rule, action) {
+            return resp;
+        }
+    }
+    let outcome = gateway::handle(shared, &wire);
+    record.entry.account = outcome.account.as_ref().map(|a| a.account_id.clone());
+    let body = match &outcome.result {
+        Ok(answer) => {
+            record.entry.ret_code = Some(0);
+            render_success(action, answer)
+        }
+        Err(e) => {
+            record.entry.ret_code = Some(e.ret_code());
+            record.entry.message = Some(e.message());
+            record.entry.refused_by = Some(e.check().to_owned());
+            if *e == ApiError::SignatureMismatch {
+                let cat = action.and_then(|a| Catalogue::get().action(a));
+                record.entry.signature = Some(SignatureDiagnosis {
+                    canonical: redact_canonical(&wire),
+                    hints: diagnose::signature_hints(&wire, cat),
+                });
+            }
+            render_error(action, e.ret_code(), &e.message())
+        }
     };
-    tracing::info!(
-        action = action.unwrap_or(""),
-        ret_code,
-        account = outcome
-            .account
-            .as_ref()
-            .map(|a| a.account_id.as_str())
-            .unwrap_or(""),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    json_response(StatusCode::OK, body)
+    record.finish(shared, body, StatusCode::OK)
 }
 
-fn too_large(limit: usize) -> Response {
-    http_error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        &format!("body larger than the limit of {limit} bytes"),
-    )
+/// The canonical string with the values of secret parameters replaced.
+fn redact_canonical(wire: &WireRequest) -> String {
+    let mut canonical = wire.canonical.clone();
+    for (k, v) in wire.params.iter() {
+        if !v.is_empty()
+            && REDACTED_PARAMS
+                .iter()
+                .any(|r| k == *r || k.ends_with(&format!(".{r}")))
+        {
+            canonical = canonical.replace(&format!("{k}{v}"), &format!("{k}<redacted>"));
+        }
+    }
+    canonical
 }
 
-fn http_error(status: StatusCode, message: &str) -> Response {
-    json_response(status, render_http_error(status.as_u16(), message))
+/// The answer a fault rule gives, or `None` for a delay alone.
+fn apply_fault(
+    shared: &Shared,
+    record: &mut Record,
+    rule: &FaultRule,
+    action: Option<&str>,
+) -> Option<Response> {
+    let take = |r: &mut Record| Record {
+        started: r.started,
+        entry: r.entry.clone(),
+    };
+    if let Some(code) = rule.ret_code {
+        let message = rule
+            .message
+            .clone()
+            .unwrap_or_else(|| "Injected fault".to_owned());
+        record.entry.ret_code = Some(code);
+        record.entry.message = Some(message.clone());
+        record.entry.refused_by = Some("fault".to_owned());
+        return Some(take(record).finish(
+            shared,
+            render_error(action, code, &message),
+            StatusCode::OK,
+        ));
+    }
+    if let Some(status) = rule.http_status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut r = take(record);
+        r.entry.refused_by = Some("fault".to_owned());
+        r.entry.message = Some("Injected fault".to_owned());
+        return Some(r.finish(
+            shared,
+            render_http_error(status.as_u16(), "Injected fault"),
+            status,
+        ));
+    }
+    if rule.malformed_body {
+        let mut r = take(record);
+        r.entry.refused_by = Some("fault".to_owned());
+        let body = format!(
+            "{{\"Action\":\"{}Response\",\"RetCode\":0,\"",
+            action.unwrap_or("")
+        );
+        return Some(r.finish(shared, body.into_bytes(), StatusCode::OK));
+    }
+    if rule.drop_connection {
+        let mut r = take(record);
+        r.entry.refused_by = Some("fault".to_owned());
+        let id = r.entry.request_id.clone();
+        let _ = r.finish(shared, Vec::new(), StatusCode::OK);
+        // A body that fails at once makes the server abort the connection
+        // before the answer is complete.
+        let failing = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+                "connection dropped by fault rule",
+            ))
+        });
+        let mut resp = Response::new(Body::from_stream(failing));
+        resp.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert(REQUEST_ID_HEADER, v);
+        }
+        return Some(resp);
+    }
+    None
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+fn http_error(status: StatusCode, message: &str, id: Option<&str>) -> Response {
+    json_response(status, render_http_error(status.as_u16(), message), id)
+}
+
+/// A JSON answer with the request id header (a fresh random one when none is given).
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>, id: Option<&str>) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        h.insert(REQUEST_ID_HEADER, id);
+    let id = id
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert(REQUEST_ID_HEADER, v);
     }
     resp
 }

@@ -1,6 +1,6 @@
 //! The gateway's checks, in the order the mock applies them, then dispatch:
-//! 160 no Action → 161 unknown Action → 230 a key sent twice → 170 no
-//! Signature → 172 unknown PublicKey → 171 wrong signature → 210/230
+//! 160 no Action → 161 unknown Action → 170 no Signature → 172 unknown
+//! PublicKey → 171 wrong signature → 230 a key sent twice → 210/230
 //! catalogue validation → the action.
 
 use std::sync::Arc;
@@ -39,9 +39,6 @@ fn check_and_run(
     let action = catalogue
         .action(name)
         .ok_or_else(|| ApiError::ActionNotFound(name.to_owned()))?;
-    if let Some(dup) = req.duplicates.first() {
-        return Err(ApiError::ParamsNotAvailable(dup.clone()));
-    }
     let given = req
         .signature
         .as_deref()
@@ -60,6 +57,9 @@ fn check_and_run(
         SignatureError::Missing => ApiError::MissingSignature,
         SignatureError::Mismatch => ApiError::SignatureMismatch,
     })?;
+    if let Some(dup) = req.duplicates.first() {
+        return Err(ApiError::ParamsNotAvailable(dup.clone()));
+    }
     crate::validate::validate(catalogue, action, &req.params)?;
     let ctx = Ctx {
         account: &account,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use compshare_mock::fixtures::Fixtures;
+use compshare_mock::state::Timings;
 use compshare_mock::{server, Config, Shared};
 
 /// An offline, faithful stand-in for the CompShare GPU cloud API.
@@ -24,6 +25,28 @@ struct Args {
     /// Largest request body in bytes; larger bodies get HTTP 413.
     #[arg(long, env = "COMPSHARE_MOCK_BODY_LIMIT", default_value_t = compshare_mock::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// How many requests the journal (GET /_mock/requests) keeps.
+    #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_SIZE", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_SIZE)]
+    journal_size: usize,
+    /// Seed that makes generated ids and request ids reproducible.
+    #[arg(long, env = "COMPSHARE_MOCK_SEED")]
+    seed: Option<u64>,
+    /// Seconds an instance spends Initializing.
+    #[arg(long, default_value_t = Timings::default().boot_seconds)]
+    boot_seconds: u64,
+    /// Seconds an instance spends Starting, Stopping or Rebooting.
+    #[arg(long, default_value_t = Timings::default().transition_seconds)]
+    transition_seconds: u64,
+    /// Seconds a custom image spends Making.
+    #[arg(long, default_value_t = Timings::default().image_build_seconds)]
+    image_build_seconds: u64,
+    /// Allow listening on a non-loopback address (the mock then warns).
+    #[arg(long)]
+    allow_non_loopback: bool,
+    /// Token the admin API (/_mock/) requires as `Authorization: Bearer TOKEN`;
+    /// needed when listening on a non-loopback address.
+    #[arg(long, env = "COMPSHARE_MOCK_ADMIN_TOKEN")]
+    admin_token: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,6 +68,25 @@ fn main() -> std::process::ExitCode {
             }
         },
     };
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_non_loopback {
+            eprintln!(
+                "compshare-mock: {} is not a loopback address; pass --allow-non-loopback to serve beyond this machine",
+                args.listen
+            );
+            return std::process::ExitCode::from(2);
+        }
+        if args.admin_token.as_deref().unwrap_or("").is_empty() {
+            eprintln!(
+                "compshare-mock: a non-loopback listener needs --admin-token to protect /_mock/"
+            );
+            return std::process::ExitCode::from(2);
+        }
+        eprintln!(
+            "compshare-mock: WARNING: serving on {}, reachable beyond this machine; the fixtures' keys are not secret",
+            args.listen
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -72,6 +114,14 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         listen: addr,
         fixtures,
         body_limit: args.body_limit,
+        journal_size: args.journal_size,
+        seed: args.seed,
+        timings: Timings {
+            boot_seconds: args.boot_seconds,
+            transition_seconds: args.transition_seconds,
+            image_build_seconds: args.image_build_seconds,
+        },
+        admin_token: args.admin_token.filter(|t| !t.is_empty()),
     };
     let shared = Arc::new(Shared::new(config));
     println!("compshare-mock listening on http://{addr}");

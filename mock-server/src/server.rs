@@ -2,13 +2,15 @@
 //! credentials, stop on drop. The binary uses the same code.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::faults::{FaultRule, Faults};
 use crate::fixtures::Fixtures;
-use crate::state::State;
+use crate::journal::{Entry, Filter, Journal, DEFAULT_JOURNAL_SIZE};
+use crate::state::{IdGen, State, Timings};
 
 /// Where the binary listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
@@ -24,6 +26,14 @@ pub struct Config {
     pub fixtures: Fixtures,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// How many requests the journal keeps.
+    pub journal_size: usize,
+    /// Seed for generated ids and request ids (random when absent).
+    pub seed: Option<u64>,
+    /// How long transitions take on the virtual clock.
+    pub timings: Timings,
+    /// Token the admin API requires (`Authorization: Bearer …`); none on loopback.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -32,15 +42,30 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             fixtures: Fixtures::builtin(),
             body_limit: DEFAULT_BODY_LIMIT,
+            journal_size: DEFAULT_JOURNAL_SIZE,
+            seed: None,
+            timings: Timings::default(),
+            admin_token: None,
         }
     }
 }
 
-/// What every request handler shares: the state and the settings.
+/// What every request handler shares: the state, the control plane and the
+/// settings.
 #[derive(Debug)]
 pub struct Shared {
     /// The live state.
     pub state: RwLock<State>,
+    /// The fixture set `reset` returns to.
+    pub fixtures: RwLock<Fixtures>,
+    /// Requests received.
+    pub journal: Mutex<Journal>,
+    /// Fault rules in force.
+    pub faults: Mutex<Faults>,
+    /// Request ids, seeded when the mock is.
+    request_ids: Mutex<Option<IdGen>>,
+    /// The seed in force.
+    seed: Mutex<Option<u64>>,
     /// The settings the mock was started with.
     pub config: Config,
 }
@@ -48,11 +73,65 @@ pub struct Shared {
 impl Shared {
     /// Builds the shared state of a configuration.
     pub fn new(config: Config) -> Self {
-        Shared {
-            state: RwLock::new(State::new(&config.fixtures)),
+        let shared = Shared {
+            state: RwLock::new(State::default()),
+            fixtures: RwLock::new(config.fixtures.clone()),
+            journal: Mutex::new(Journal::new(config.journal_size)),
+            faults: Mutex::new(Faults::default()),
+            request_ids: Mutex::new(None),
+            seed: Mutex::new(config.seed),
             config,
+        };
+        if let Some(seed) = shared.config.seed {
+            shared.set_seed(seed);
+        }
+        shared.reset();
+        shared
+    }
+
+    /// Rebuilds the state from the loaded fixtures; with a seed in force the
+    /// generated ids start over, so a replayed flow gets the same ids.
+    pub fn reset(&self) {
+        let fixtures = self.fixtures.read().unwrap_or_else(|e| e.into_inner());
+        let mut state = State::new(&fixtures);
+        state.timings = self.config.timings;
+        if let Some(seed) = *lock(&self.seed) {
+            state.ids = IdGen::seeded(seed);
+        }
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    /// Replaces the fixture set and resets to it.
+    pub fn load_fixtures(&self, fixtures: Fixtures) {
+        *self.fixtures.write().unwrap_or_else(|e| e.into_inner()) = fixtures;
+        self.reset();
+    }
+
+    /// Makes generated resource ids, request ids and fault draws reproducible.
+    pub fn set_seed(&self, seed: u64) {
+        *lock(&self.seed) = Some(seed);
+        *lock(&self.request_ids) = Some(IdGen::seeded(seed ^ 0x5eed));
+        lock(&self.faults).seed(seed);
+        self.state.write().unwrap_or_else(|e| e.into_inner()).ids = IdGen::seeded(seed);
+    }
+
+    /// The seed in force.
+    pub fn seed(&self) -> Option<u64> {
+        *lock(&self.seed)
+    }
+
+    /// A fresh request id: random, or from the seeded stream.
+    pub fn next_request_id(&self) -> String {
+        match lock(&self.request_ids).as_mut() {
+            Some(ids) => ids.uuid(),
+            None => uuid::Uuid::new_v4().to_string(),
         }
     }
+}
+
+/// Locks a mutex, recovering from poisoning (every holder leaves the data whole).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A key pair of an account of the mock.
@@ -73,12 +152,14 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// A mock running on a local port; it stops when dropped.
+/// A mock running on a local port; it stops when dropped, and then checks
+/// the expectations set with [`MockServer::expect`].
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    expectations: Mutex<Vec<(String, usize)>>,
 }
 
 impl MockServer {
@@ -102,6 +183,7 @@ impl MockServer {
             shared,
             shutdown: Some(tx),
             thread: None,
+            expectations: Mutex::new(Vec::new()),
         })
     }
 
@@ -127,6 +209,7 @@ impl MockServer {
             shared,
             shutdown: Some(tx),
             thread: Some(thread),
+            expectations: Mutex::new(Vec::new()),
         })
     }
 
@@ -159,15 +242,124 @@ impl MockServer {
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
+
+    /// Journal entries matching a filter, oldest first.
+    pub fn requests(&self, filter: &Filter) -> Vec<Entry> {
+        lock(&self.shared.journal).query(filter)
+    }
+
+    /// Journal entries for one action, oldest first.
+    pub fn requests_for(&self, action: &str) -> Vec<Entry> {
+        self.requests(&Filter {
+            action: Some(action.to_owned()),
+            ..Filter::default()
+        })
+    }
+
+    /// Forgets the journal.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.journal).clear();
+    }
+
+    /// Adds a fault rule; returns its id, or why it was refused.
+    pub fn add_fault(&self, rule: FaultRule) -> Result<u64, String> {
+        lock(&self.shared.faults).add(rule)
+    }
+
+    /// Makes the next `times` requests for `action` answer HTTP `status`.
+    pub fn fail_next(&self, action: &str, times: u64, status: u16) -> Result<u64, String> {
+        self.add_fault(FaultRule {
+            action: Some(action.to_owned()),
+            http_status: Some(status),
+            times: Some(times),
+            ..FaultRule::default()
+        })
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Moves the virtual clock forward.
+    pub fn advance_clock(&self, seconds: u64) {
+        self.shared
+            .state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clock
+            .advance(seconds);
+    }
+
+    /// Stops the virtual clock (time moves only by [`MockServer::advance_clock`]).
+    pub fn freeze_clock(&self) {
+        self.shared
+            .state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clock
+            .freeze();
+    }
+
+    /// Returns the state to the loaded fixtures.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Makes ids reproducible from now on.
+    pub fn set_seed(&self, seed: u64) {
+        self.shared.set_seed(seed);
+    }
+
+    /// Expects `action` to be received exactly `times` times by the time the
+    /// server is dropped; the drop panics with what was received otherwise.
+    pub fn expect(&self, action: &str, times: usize) {
+        lock(&self.expectations).push((action.to_owned(), times));
+    }
+
+    /// The unmet expectations, as a report (empty when all are met).
+    pub fn verify(&self) -> String {
+        let journal = lock(&self.shared.journal);
+        let mut report = String::new();
+        for (action, times) in lock(&self.expectations).iter() {
+            let got = journal.count(&Filter {
+                action: Some(action.clone()),
+                ..Filter::default()
+            });
+            if got != *times {
+                report.push_str(&format!(
+                    "expected {action} {times} time(s), received it {got} time(s)\n"
+                ));
+            }
+        }
+        if !report.is_empty() {
+            report.push_str("received:\n");
+            for e in journal.query(&Filter::default()) {
+                report.push_str(&format!(
+                    "  #{} {} -> {}\n",
+                    e.seq,
+                    e.action.as_deref().unwrap_or("(no Action)"),
+                    e.ret_code
+                        .map(|c| format!("RetCode {c}"))
+                        .unwrap_or_else(|| format!("HTTP {}", e.http_status))
+                ));
+            }
+        }
+        report
+    }
 }
 
 impl Drop for MockServer {
     fn drop(&mut self) {
+        let report = self.verify();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        if !report.is_empty() && !std::thread::panicking() {
+            panic!("compshare-mock expectations not met:\n{report}");
         }
     }
 }

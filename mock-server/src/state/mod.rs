@@ -228,6 +228,35 @@ impl State {
         &self.accounts
     }
 
+    /// A JSON picture of the whole state for `GET /_mock/state`: accounts
+    /// without their private keys, images, instances, share lists, clock.
+    pub fn dump(&self) -> serde_json::Value {
+        let accounts: Vec<serde_json::Value> = self
+            .accounts
+            .iter()
+            .map(|a| serde_json::json!({"AccountId": a.account_id, "AccountName": a.account_name, "PublicKey": a.public_key}))
+            .collect();
+        let mut images: Vec<&Arc<CompShareImage>> = self.images.all().collect();
+        images.sort_by(|a, b| a.comp_share_image_id.cmp(&b.comp_share_image_id));
+        let mut instances: Vec<&Instance> = self.instances.values().collect();
+        instances.sort_by_key(|i| i.seq);
+        let shares: BTreeMap<&String, &BTreeSet<String>> =
+            self.shares.iter().filter(|(_, s)| !s.is_empty()).collect();
+        serde_json::json!({
+            "Clock": {"Now": self.clock.now(), "Offset": self.clock.offset, "Frozen": self.clock.frozen_at.is_some()},
+            "Timings": self.timings,
+            "Accounts": accounts,
+            "Images": images,
+            "Instances": instances,
+            "Shares": shares,
+        })
+    }
+
+    /// Every instance, in no particular order.
+    pub fn instances(&self) -> impl Iterator<Item = &Instance> {
+        self.instances.values()
+    }
+
     /// Whether a transition is due, so [`State::tick`] has work to do.
     pub fn needs_tick(&self) -> bool {
         self.events

@@ -1,0 +1,261 @@
+//! The control plane under `/_mock/`: health, reset, fixtures, state dump,
+//! request journal, fault rules, virtual clock, seed. JSON in and out. On a
+//! non-loopback listener it requires the token given at start
+//! (`Authorization: Bearer TOKEN`).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State as AxState};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+use crate::app::json_response;
+use crate::catalogue::Catalogue;
+use crate::faults::FaultRule;
+use crate::fixtures::Fixtures;
+use crate::journal::Filter;
+use crate::server::lock;
+use crate::Shared;
+
+/// The admin routes, to be nested under `/_mock`.
+pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/fixtures", post(fixtures))
+        .route("/state", get(state))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/faults", get(faults).post(add_fault).delete(clear_faults))
+        .route("/faults/{id}", delete(delete_fault))
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance))
+        .route("/clock/freeze", post(freeze))
+        .route("/clock/run", post(run))
+        .route("/seed", post(seed))
+        .route("/save", post(save))
+        .layer(middleware::from_fn_with_state(shared, require_token))
+}
+
+async fn require_token(
+    AxState(shared): AxState<Arc<Shared>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = &shared.config.admin_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+            return reply(
+                StatusCode::UNAUTHORIZED,
+                json!({"Status": 401, "Error": "the admin API needs Authorization: Bearer <token given with --admin-token>"}),
+            );
+        }
+    }
+    next.run(req).await
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    json_response(status, serde_json::to_vec(&body).unwrap_or_default(), None)
+}
+
+fn ok(body: Value) -> Response {
+    reply(StatusCode::OK, body)
+}
+
+fn bad(message: impl Into<String>) -> Response {
+    reply(
+        StatusCode::BAD_REQUEST,
+        json!({"Status": 400, "Error": message.into()}),
+    )
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
+}
+
+async fn health(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+    ok(json!({
+        "Status": "ok",
+        "Version": env!("CARGO_PKG_VERSION"),
+        "Actions": Catalogue::get().actions.len(),
+        "Accounts": state.accounts().len(),
+        "Images": state.images.len(),
+    }))
+}
+
+async fn reset(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    shared.reset();
+    ok(json!({"Reset": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureBody {
+    accounts: Value,
+    #[serde(default)]
+    images: Option<Value>,
+}
+
+async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
+    let body: FixtureBody = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let images = body.images.unwrap_or_else(|| json!([]));
+    match Fixtures::from_json(&body.accounts.to_string(), &images.to_string()) {
+        Ok(f) => {
+            let counts = json!({"Accounts": f.accounts.len(), "Images": f.images.len()});
+            shared.load_fixtures(f);
+            ok(json!({"Loaded": counts}))
+        }
+        Err(e) => bad(format!("fixtures refused: {e}")),
+    }
+}
+
+async fn state(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
+    state.tick();
+    ok(state.dump())
+}
+
+#[derive(Deserialize)]
+struct RequestQuery {
+    action: Option<String>,
+    account: Option<String>,
+    ret_code: Option<i64>,
+}
+
+async fn requests(
+    AxState(shared): AxState<Arc<Shared>>,
+    Query(q): Query<RequestQuery>,
+) -> Response {
+    let filter = Filter {
+        action: q.action,
+        account: q.account,
+        ret_code: q.ret_code,
+    };
+    let entries = lock(&shared.journal).query(&filter);
+    ok(json!({"Count": entries.len(), "Requests": entries}))
+}
+
+async fn clear_requests(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    lock(&shared.journal).clear();
+    ok(json!({"Cleared": true}))
+}
+
+async fn faults(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    ok(json!({"Faults": lock(&shared.faults).list()}))
+}
+
+async fn add_fault(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
+    let rule: FaultRule = match parse(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match lock(&shared.faults).add(rule) {
+        Ok(id) => ok(json!({"id": id})),
+        Err(e) => bad(e),
+    }
+}
+
+async fn clear_faults(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    lock(&shared.faults).clear();
+    ok(json!({"Cleared": true}))
+}
+
+async fn delete_fault(AxState(shared): AxState<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return bad("a fault id is a number");
+    };
+    if lock(&shared.faults).remove(id) {
+        ok(json!({"Deleted": id}))
+    } else {
+        reply(
+            StatusCode::NOT_FOUND,
+            json!({"Status": 404, "Error": format!("no fault rule {id}")}),
+        )
+    }
+}
+
+fn clock_view(shared: &Shared) -> Value {
+    let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+    json!({"now": state.clock.now(), "offset": state.clock.offset, "frozen": state.clock.frozen_at.is_some()})
+}
+
+async fn clock(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    ok(clock_view(&shared))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: u64,
+}
+
+async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
+    let a: Advance = match parse(&body) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    {
+        let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
+        state.clock.advance(a.seconds);
+        state.tick();
+    }
+    ok(clock_view(&shared))
+}
+
+async fn freeze(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    shared
+        .state
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .clock
+        .freeze();
+    ok(clock_view(&shared))
+}
+
+async fn run(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    shared
+        .state
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .clock
+        .run();
+    ok(clock_view(&shared))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Seed {
+    seed: u64,
+}
+
+async fn seed(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
+    let s: Seed = match parse(&body) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    shared.set_seed(s.seed);
+    ok(json!({"seed": s.seed}))
+}
+
+async fn save(AxState(_shared): AxState<Arc<Shared>>) -> Response {
+    reply(
+        StatusCode::CONFLICT,
+        json!({"Status": 409, "Error": "no state file: start the mock with --state FILE to save"}),
+    )
+}

@@ -1,0 +1,205 @@
+//! The request journal: every request the API received, with what was
+//! answered and why, in a bounded ring buffer. Secrets never enter it: the
+//! signature and password values are redacted, private keys are never part
+//! of a request.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+/// Parameters whose values are never recorded.
+pub const REDACTED_PARAMS: &[&str] = &["Signature", "Password"];
+
+/// What the journal holds unless told otherwise.
+pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
+
+/// One request as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Entry {
+    /// Position since start (never reused, survives clearing).
+    pub seq: u64,
+    /// Real time received, epoch milliseconds.
+    pub time_ms: u64,
+    /// Virtual clock at the time, epoch seconds.
+    pub virtual_time: i64,
+    /// The request id answered in `X-UCLOUD-REQUEST-UUID`.
+    pub request_id: String,
+    /// The action, if one was sent.
+    pub action: Option<String>,
+    /// The signing account, once known.
+    pub account: Option<String>,
+    /// `form`, `json` or `query`; none when the request could not be read.
+    pub form: Option<String>,
+    /// Flat parameters, secrets redacted.
+    pub params: BTreeMap<String, String>,
+    /// HTTP status answered.
+    pub http_status: u16,
+    /// RetCode answered (none for a 4xx or an injected HTTP fault).
+    pub ret_code: Option<i64>,
+    /// Message answered with a RetCode error or a 4xx.
+    pub message: Option<String>,
+    /// The check that refused it: `action`, `signature`, `account`,
+    /// `missing_param`, `value`, `state`, `http`, or `fault`.
+    pub refused_by: Option<String>,
+    /// For a 171: what the mock signed, and likely causes.
+    pub signature: Option<SignatureDiagnosis>,
+    /// The fault rule that shaped the answer, if any.
+    pub fault: Option<u64>,
+    /// Time spent, microseconds.
+    pub duration_micros: u64,
+}
+
+/// Why a signature did not match, as far as the mock can tell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignatureDiagnosis {
+    /// The string the mock hashed, without the private key.
+    pub canonical: String,
+    /// Recognisable causes, in words a user can act on.
+    pub hints: Vec<String>,
+}
+
+/// A filter on the journal.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Filter {
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this account id.
+    pub account: Option<String>,
+    /// Only this RetCode.
+    pub ret_code: Option<i64>,
+}
+
+impl Filter {
+    fn matches(&self, e: &Entry) -> bool {
+        self.action
+            .as_ref()
+            .is_none_or(|a| e.action.as_ref() == Some(a))
+            && self
+                .account
+                .as_ref()
+                .is_none_or(|a| e.account.as_ref() == Some(a))
+            && self.ret_code.is_none_or(|c| e.ret_code == Some(c))
+    }
+}
+
+/// The ring buffer.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    entries: VecDeque<Entry>,
+    capacity: usize,
+    next_seq: u64,
+}
+
+impl Journal {
+    /// A journal keeping the last `capacity` requests (0 keeps none).
+    pub fn new(capacity: usize) -> Self {
+        Journal {
+            entries: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            next_seq: 1,
+        }
+    }
+
+    /// Records an entry, giving it its sequence number; the oldest goes when full.
+    pub fn record(&mut self, mut entry: Entry) {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// Entries matching the filter, oldest first.
+    pub fn query(&self, filter: &Filter) -> Vec<Entry> {
+        self.entries
+            .iter()
+            .filter(|e| filter.matches(e))
+            .cloned()
+            .collect()
+    }
+
+    /// How many entries match.
+    pub fn count(&self, filter: &Filter) -> usize {
+        self.entries.iter().filter(|e| filter.matches(e)).count()
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// The parameters as the journal keeps them: secrets replaced.
+pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
+    params
+        .map(|(k, v)| {
+            let hidden = REDACTED_PARAMS
+                .iter()
+                .any(|r| k == *r || k.ends_with(&format!(".{r}")));
+            (
+                k.to_owned(),
+                if hidden {
+                    "<redacted>".to_owned()
+                } else {
+                    v.to_owned()
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str, code: i64) -> Entry {
+        Entry {
+            seq: 0,
+            time_ms: 0,
+            virtual_time: 0,
+            request_id: String::new(),
+            action: Some(action.into()),
+            account: Some("1".into()),
+            form: None,
+            params: BTreeMap::new(),
+            http_status: 200,
+            ret_code: Some(code),
+            message: None,
+            refused_by: None,
+            signature: None,
+            fault: None,
+            duration_micros: 0,
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_and_filters() {
+        let mut j = Journal::new(2);
+        j.record(entry("A", 0));
+        j.record(entry("B", 171));
+        j.record(entry("A", 0));
+        let all = j.query(&Filter::default());
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+        let f = Filter {
+            ret_code: Some(171),
+            ..Filter::default()
+        };
+        assert_eq!(j.count(&f), 1);
+        j.clear();
+        assert_eq!(j.count(&Filter::default()), 0);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let r = redact([("Password", "p"), ("Signature", "s"), ("Name", "n")].into_iter());
+        assert_eq!(r["Password"], "<redacted>");
+        assert_eq!(r["Signature"], "<redacted>");
+        assert_eq!(r["Name"], "n");
+    }
+}
