@@ -81,8 +81,8 @@ fn bad(message: impl Into<String>) -> Response {
     )
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 async fn health(AxState(shared): AxState<Arc<Shared>>) -> Response {
@@ -112,7 +112,7 @@ struct FixtureBody {
 async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     let body: FixtureBody = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let images = body.images.unwrap_or_else(|| json!([]));
     match Fixtures::from_json(&body.accounts.to_string(), &images.to_string()) {
@@ -163,7 +163,7 @@ async fn faults(AxState(shared): AxState<Arc<Shared>>) -> Response {
 async fn add_fault(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     let rule: FaultRule = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     match lock(&shared.faults).add(rule) {
         Ok(id) => ok(json!({"id": id})),
@@ -208,7 +208,7 @@ struct Advance {
 async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     let a: Advance = match parse(&body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     {
         let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
@@ -247,7 +247,7 @@ struct Seed {
 async fn seed(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     let s: Seed = match parse(&body) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     shared.set_seed(s.seed);
     ok(json!({"seed": s.seed}))
