@@ -22,7 +22,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct Config {
     /// Address to bind; port 0 picks a free one.
     pub listen: SocketAddr,
-    /// The fixture set to start from.
+    /// The fixture set to start from (moved into [`Shared::fixtures`] at start).
     pub fixtures: Fixtures,
     /// Largest request body, in bytes.
     pub body_limit: usize,
@@ -72,10 +72,17 @@ pub struct Shared {
 
 impl Shared {
     /// Builds the shared state of a configuration.
-    pub fn new(config: Config) -> Self {
+    pub fn new(mut config: Config) -> Self {
+        let fixtures = std::mem::replace(
+            &mut config.fixtures,
+            Fixtures {
+                accounts: Vec::new(),
+                images: Vec::new(),
+            },
+        );
         let shared = Shared {
             state: RwLock::new(State::default()),
-            fixtures: RwLock::new(config.fixtures.clone()),
+            fixtures: RwLock::new(fixtures),
             journal: Mutex::new(Journal::new(config.journal_size)),
             faults: Mutex::new(Faults::default()),
             request_ids: Mutex::new(None),
@@ -231,7 +238,12 @@ impl MockServer {
 
     /// The keys of the `index`-th account of the fixtures.
     pub fn account_credentials(&self, index: usize) -> Option<Credentials> {
-        let a = self.shared.config.fixtures.accounts.get(index)?;
+        let fixtures = self
+            .shared
+            .fixtures
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        let a = fixtures.accounts.get(index)?;
         Some(Credentials {
             public_key: a.public_key.clone(),
             private_key: a.private_key.clone(),
