@@ -65,6 +65,7 @@ async fn reset_returns_to_the_fixtures_and_state_dumps_without_private_keys() {
 #[tokio::test]
 async fn fixtures_load_at_run_time_with_the_same_validation() {
     let server = MockServer::start().await.unwrap();
+    let default_creds = server.credentials();
     let accounts =
         json!([{"AccountId": "7", "AccountName": "solo", "PublicKey": "pk7", "PrivateKey": "sk7"}]);
     let bad_images = json!([{"CompShareImageId": "i", "ImageType": "Custom", "Status": "Available", "CreateTime": "x"}]);
@@ -100,12 +101,17 @@ async fn fixtures_load_at_run_time_with_the_same_validation() {
     );
     let old = call(
         &server,
-        &server.credentials(),
+        &default_creds,
         "DescribeCompShareCustomImages",
         &[],
     )
     .await;
     assert_eq!(old["RetCode"], 172);
+    assert_eq!(
+        server.credentials().public_key,
+        "pk7",
+        "credentials follow the loaded set"
+    );
 }
 
 #[tokio::test]
