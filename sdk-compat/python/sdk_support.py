@@ -1,0 +1,295 @@
+"""Shared helpers of the official-SDK compatibility suite.
+
+Everything here drives the official UCloud Python SDK as a user would; the
+only thing changed from production is ``base_url``. The catalogue of the mock
+(``mock-server/catalogue/compshare-api.json``) decides which actions exist and
+what their parameters look like, so the suite grows with it.
+"""
+
+import hashlib
+import inspect
+import json
+import os
+import pathlib
+import re
+import urllib.parse
+import urllib.request
+
+from ucloud.client import Client
+from ucloud.core.typesystem import fields, schema
+from ucloud.services.ucompshare import client as ucompshare_client
+from ucloud.services.ucompshare.schemas import apis
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CATALOGUE_PATH = ROOT / "mock-server" / "catalogue" / "compshare-api.json"
+CATALOGUE = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+
+REGION = "cn-wlcb"
+ZONE = "cn-wlcb-01"
+
+# Keys of the default fixtures (fixtures/accounts.json).
+DEFAULT_KEYS = ("my_public_key", "my_private_key")
+SECOND_KEYS = ("second_public_key", "second_private_key")
+EMPTY_KEYS = ("empty_public_key", "empty_private_key")
+
+# Fields every answer carries beside its action's own fields.
+ENVELOPE_FIELDS = {"Action", "RetCode", "Message"}
+
+
+def mock_url():
+    """The mock's base URL, from COMPSHARE_MOCK_URL."""
+    url = os.environ.get("COMPSHARE_MOCK_URL", "").rstrip("/")
+    if not url:
+        raise RuntimeError(
+            "COMPSHARE_MOCK_URL is not set; run sdk-compat/run.sh, or start "
+            "compshare-mock and export COMPSHARE_MOCK_URL=http://127.0.0.1:PORT"
+        )
+    return url
+
+
+def make_client(keys=DEFAULT_KEYS, region=REGION):
+    """A UCompShare client of the official SDK pointed at the mock.
+
+    ``region=None`` leaves Region out of the config, so the SDK does not add it
+    to requests (used to send a request without Region).
+    """
+    config = {
+        "public_key": keys[0],
+        "private_key": keys[1],
+        "base_url": mock_url(),
+    }
+    if region is not None:
+        config["region"] = region
+    return Client(config).ucompshare()
+
+
+class Recorder:
+    """Records what the SDK puts on the wire and the raw answers it gets.
+
+    Hooks into the SDK's own middleware: the transport's request handlers see
+    the final encoded and signed form payload and the headers; the client's
+    response handlers see the decoded JSON answer before the typed schema
+    filters it.
+    """
+
+    def __init__(self, client):
+        self.requests = []
+        self.answers = []
+        client.transport.middleware.request(self._on_request)
+        client.middleware.response(self._on_response)
+
+    def _on_request(self, req):
+        self.requests.append(
+            {"data": dict(req.data or {}), "headers": dict(req.headers or {})}
+        )
+        return req
+
+    def _on_response(self, data, http_resp=None):
+        self.answers.append(
+            {
+                "data": data,
+                "request_uuid": http_resp.request_uuid if http_resp else None,
+            }
+        )
+        return data
+
+
+def _typed_methods():
+    """Action name -> name of the SDK's typed method that sends it."""
+    found = {}
+    for name, fn in inspect.getmembers(
+        ucompshare_client.UCompShareClient, inspect.isfunction
+    ):
+        if fn.__module__ != ucompshare_client.__name__:
+            continue
+        m = re.search(r'self\.invoke\(\s*"(\w+)"', inspect.getsource(fn))
+        if m:
+            found[m.group(1)] = name
+    return found
+
+
+TYPED_METHODS = _typed_methods()
+
+
+def request_schema(action):
+    """The SDK's request schema class of an action, if it has one."""
+    return getattr(apis, action + "RequestSchema", None)
+
+
+def response_schema(action):
+    """The SDK's response schema class of an action, if it has one."""
+    return getattr(apis, action + "ResponseSchema", None)
+
+
+def sdk_required(action):
+    """Request fields the SDK itself requires for an action (empty if unknown)."""
+    s = request_schema(action)
+    if s is None:
+        return set()
+    return {k for k, f in s.fields.items() if f.required}
+
+
+# Values that must be real for the request to be valid; everything else is
+# built from its catalogue type.
+KNOWN_STRINGS = {
+    "Region": REGION,
+    "Zone": ZONE,
+    "GpuType": "4090",
+    "MachineType": "G",
+    "ProjectId": "org-compat",
+}
+KNOWN_INTEGERS = {
+    "CPU": 16,
+    "GPU": 1,
+    "Memory": 65536,
+    "Offset": 0,
+    "Limit": 10,
+}
+
+
+def value_for(name, ty, depth=0):
+    """A valid value of catalogue type ``ty`` for a parameter called ``name``."""
+    if ty == "string":
+        return KNOWN_STRINGS.get(name, "compat-" + name.lower())
+    if ty == "integer":
+        return KNOWN_INTEGERS.get(name, 1)
+    if ty == "number":
+        return 1.5
+    if ty == "boolean":
+        return True
+    if isinstance(ty, dict) and "array" in ty:
+        item = ty["array"]
+        if isinstance(item, dict) and "ref" in item:
+            return [value_for(name, item, depth + 1)]
+        return [value_for(name, item, depth + 1), _second(name, item)]
+    if isinstance(ty, dict) and "ref" in ty:
+        if depth > 4:
+            return {}
+        return {
+            f["name"]: value_for(f["name"], f["type"], depth + 1)
+            for f in CATALOGUE["models"].get(ty["ref"], [])
+        }
+    raise ValueError("unknown catalogue type {!r}".format(ty))
+
+
+def _second(name, ty):
+    """A second array item, different from the first."""
+    if ty == "string":
+        return "compat-" + name.lower() + "-1"
+    if ty == "integer":
+        return 2
+    if ty == "number":
+        return 2.25
+    if ty == "boolean":
+        return False
+    return value_for(name, ty)
+
+
+def build_params(action):
+    """Every request parameter of ``action`` with a valid value."""
+    return {
+        p["name"]: value_for(p["name"], p["type"])
+        for p in CATALOGUE["actions"][action]["request"]
+    }
+
+
+def required_to_drop(action):
+    """The parameter a missing-param test leaves out, or None if there is none.
+
+    The first required parameter that is not a common one (Region, Zone,
+    ProjectId); failing that Region, failing that the first required one.
+    A parameter counts as required when the catalogue and the Python SDK
+    both say so (PROTOCOL.md §7: where the SDKs disagree it is optional).
+    """
+    sdk_req = sdk_required(action)
+    req = [
+        p
+        for p in CATALOGUE["actions"][action]["request"]
+        if p.get("required") and p["name"] in sdk_req
+    ]
+    for p in req:
+        if not p.get("common"):
+            return p["name"]
+    names = [p["name"] for p in req]
+    if "Region" in names:
+        return "Region"
+    return names[0] if names else None
+
+
+def conform(field, value, path, problems):
+    """Strict check of a raw JSON value against an SDK response field.
+
+    The SDK itself converts loosely (``str(x)`` for strings, ``int(x)`` for
+    integers); a faithful answer must have the exact JSON type the schema
+    names, and no field the schema does not know.
+    """
+    if isinstance(field, fields.List):
+        if not isinstance(value, list):
+            problems.append("{}: expected array, got {!r}".format(path, value))
+            return
+        for i, item in enumerate(value):
+            conform(field.item, item, "{}.{}".format(path, i), problems)
+    elif isinstance(field, schema.Schema):
+        if not isinstance(value, dict):
+            problems.append("{}: expected object, got {!r}".format(path, value))
+            return
+        conform_object(field.fields, value, path, problems)
+    elif isinstance(field, fields.Str):
+        if not isinstance(value, str):
+            problems.append("{}: expected string, got {!r}".format(path, value))
+    elif isinstance(field, fields.Int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append("{}: expected integer, got {!r}".format(path, value))
+    elif isinstance(field, fields.Float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append("{}: expected number, got {!r}".format(path, value))
+    elif isinstance(field, fields.Bool):
+        if not isinstance(value, bool):
+            problems.append("{}: expected boolean, got {!r}".format(path, value))
+    else:
+        problems.append("{}: unknown SDK field {!r}".format(path, field))
+
+
+def conform_object(schema_fields, obj, path, problems, allowed_extra=()):
+    """Checks every member of ``obj`` against ``schema_fields``."""
+    for k, v in obj.items():
+        where = "{}.{}".format(path, k) if path else k
+        if k in schema_fields:
+            conform(schema_fields[k], v, where, problems)
+        elif k not in allowed_extra:
+            problems.append("{}: not in the SDK's schema".format(where))
+
+
+def answer_problems(action, raw):
+    """Everything in a raw answer that does not match the SDK's response schema."""
+    problems = []
+    if raw.get("Action") != action + "Response":
+        problems.append("Action is {!r}".format(raw.get("Action")))
+    if raw.get("RetCode") != 0 or isinstance(raw.get("RetCode"), bool):
+        problems.append("RetCode is {!r}".format(raw.get("RetCode")))
+    conform_object(
+        response_schema(action).fields, raw, "", problems, allowed_extra=ENVELOPE_FIELDS
+    )
+    return problems
+
+
+def sign(params, private_key):
+    """PROTOCOL.md §3 by hand: sorted key+value, then the private key, SHA-1 hex."""
+    canonical = "".join(
+        k + params[k] for k in sorted(params, key=lambda s: s.encode("utf-8"))
+    )
+    return hashlib.sha1((canonical + private_key).encode("utf-8")).hexdigest()
+
+
+def http(method, url, body=None, headers=None):
+    """A plain HTTP exchange without the SDK: (status, headers, decoded JSON)."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, dict(resp.headers), json.loads(resp.read().decode("utf-8"))
+
+
+def get_signed(params, private_key):
+    """GET / with a query string signed by hand."""
+    signed = dict(params)
+    signed["Signature"] = sign(params, private_key)
+    return http("GET", mock_url() + "/?" + urllib.parse.urlencode(signed))
