@@ -1,13 +1,16 @@
 //! Fixture sets: the built-in default (compiled in from `fixtures/`) or a
 //! directory given with `--fixtures`. Every file is validated against the
 //! catalogue before the mock starts; a bad one is refused with the file, the
-//! entry's index and the field.
+//! entry's index and the field. A set is `accounts.json`, `images.json` and
+//! an optional `responses/` directory of canned answers, one
+//! `<Action>.json` each (see [`crate::actions::canned`]).
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use serde_json::Value;
 
+use crate::actions::canned::CannedAnswers;
 use crate::catalogue::{Catalogue, Type};
 use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
 use crate::state::{Account, CompShareImage};
@@ -15,10 +18,34 @@ use crate::state::{Account, CompShareImage};
 const BUILTIN_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
 const BUILTIN_IMAGES: &str = include_str!("../../fixtures/images.json");
 
+/// The built-in canned answers, as `responses/<Action>.json` and text. A
+/// test checks the list against the files of `fixtures/responses/`.
+macro_rules! builtin_responses {
+    ($($action:literal),* $(,)?) => {
+        &[$((
+            concat!("responses/", $action, ".json"),
+            include_str!(concat!("../../fixtures/responses/", $action, ".json")),
+        )),*]
+    };
+}
+const BUILTIN_RESPONSES: &[(&str, &str)] = builtin_responses![
+    "DescribeAvailableCompShareInstanceTypes",
+    "DescribeCompShareGpuInventory",
+    "DescribeCompShareMachineTypeFamilies",
+    "DescribeCompShareSoftwarePort",
+    "DescribeModelRepositoryModels",
+    "DescribeModelRepositoryTags",
+    "DescribeTeamMemberOrder",
+    "DescribeULHostBundles",
+    "ListCompShareTeam",
+];
+
 /// The file names of a fixture directory.
 pub const ACCOUNTS_FILE: &str = "accounts.json";
 /// See [`ACCOUNTS_FILE`].
 pub const IMAGES_FILE: &str = "images.json";
+/// The directory of canned answers in a fixture directory; it may be absent.
+pub const RESPONSES_DIR: &str = "responses";
 
 /// A validated fixture set.
 #[derive(Debug, Clone)]
@@ -27,6 +54,8 @@ pub struct Fixtures {
     pub accounts: Vec<Account>,
     /// Platform and custom images.
     pub images: Vec<CompShareImage>,
+    /// Canned answers by action, from `responses/<Action>.json`.
+    pub responses: CannedAnswers,
 }
 
 /// Why a fixture set was refused: which file, which entry, which field.
@@ -44,7 +73,7 @@ pub struct FixtureError {
 }
 
 impl FixtureError {
-    fn new(
+    pub(crate) fn new(
         file: &str,
         index: Option<usize>,
         field: Option<&str>,
@@ -63,10 +92,14 @@ impl Fixtures {
     /// The default set compiled into the binary.
     pub fn builtin() -> Fixtures {
         Fixtures::from_json(BUILTIN_ACCOUNTS, BUILTIN_IMAGES)
+            .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
             .expect("the built-in fixtures are valid")
     }
 
-    /// Loads and validates the set in a directory (`accounts.json`, `images.json`).
+    /// Loads and validates the set in a directory (`accounts.json`,
+    /// `images.json`, and the `*.json` files of `responses/` if it exists).
+    /// The set replaces the built-in one whole: canned answers come from
+    /// `responses/` only.
     pub fn load_dir(dir: &Path) -> Result<Fixtures, FixtureError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -79,15 +112,69 @@ impl Fixtures {
                 )
             })
         };
-        Fixtures::from_json(&read(ACCOUNTS_FILE)?, &read(IMAGES_FILE)?)
+        let set = Fixtures::from_json(&read(ACCOUNTS_FILE)?, &read(IMAGES_FILE)?)?;
+        let mut files = Vec::new();
+        for name in response_files(&dir.join(RESPONSES_DIR))? {
+            let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
+            files.push((format!("{RESPONSES_DIR}/{name}"), text));
+        }
+        set.with_responses(files)
     }
 
-    /// Parses and validates a set from the texts of its files.
+    /// Parses and validates a set from the texts of its files, with no
+    /// canned answers.
     pub fn from_json(accounts: &str, images: &str) -> Result<Fixtures, FixtureError> {
         let accounts = parse_accounts(accounts)?;
         let images = parse_images(images, &accounts)?;
-        Ok(Fixtures { accounts, images })
+        Ok(Fixtures {
+            accounts,
+            images,
+            responses: CannedAnswers::default(),
+        })
     }
+
+    /// The set with these canned answers instead of its own: each file given
+    /// as `responses/<Action>.json` and its text, validated against the
+    /// catalogue.
+    pub fn with_responses<I, N, T>(self, files: I) -> Result<Fixtures, FixtureError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        Ok(Fixtures {
+            responses: CannedAnswers::from_files(files)?,
+            ..self
+        })
+    }
+}
+
+/// The `*.json` file names in a responses directory, sorted; none when the
+/// directory does not exist. Other files (a README) are ignored.
+fn response_files(dir: &Path) -> Result<Vec<String>, FixtureError> {
+    let cannot = |e: std::io::Error| {
+        FixtureError::new(
+            &dir.display().to_string(),
+            None,
+            None,
+            format!("cannot read: {e}"),
+        )
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(cannot(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(cannot)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            names.push(name);
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
 }
 
 fn list(file: &str, text: &str) -> Result<Vec<Value>, FixtureError> {
@@ -359,6 +446,74 @@ mod tests {
             e.to_string(),
             "accounts.json: entry 1: field PublicKey: duplicate"
         );
+    }
+
+    #[test]
+    fn the_builtin_responses_are_every_file_of_the_responses_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/responses");
+        let on_disk: Vec<String> = response_files(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|n| format!("responses/{n}"))
+            .collect();
+        let compiled: Vec<String> = BUILTIN_RESPONSES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(
+            compiled, on_disk,
+            "list each file of fixtures/responses in BUILTIN_RESPONSES"
+        );
+        let f = Fixtures::builtin();
+        assert_eq!(f.responses.len(), BUILTIN_RESPONSES.len());
+        assert!(f.responses.contains("DescribeTeamMemberOrder"));
+    }
+
+    fn temp_set(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("compshare-mock-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(ACCOUNTS_FILE), ACCOUNTS).unwrap();
+        std::fs::write(dir.join(IMAGES_FILE), "[]").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_directory_without_responses_has_no_canned_answers() {
+        let dir = temp_set("no-responses");
+        let f = Fixtures::load_dir(&dir).unwrap();
+        assert!(f.responses.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_directory_loads_its_json_responses_and_ignores_other_files() {
+        let dir = temp_set("responses");
+        let responses = dir.join(RESPONSES_DIR);
+        std::fs::create_dir_all(&responses).unwrap();
+        std::fs::write(responses.join("README.md"), "notes").unwrap();
+        std::fs::write(
+            responses.join("CheckCompShareNetOptimizer.json"),
+            r#"{"Optimized": true}"#,
+        )
+        .unwrap();
+        let f = Fixtures::load_dir(&dir).unwrap();
+        assert_eq!(f.responses.actions(), ["CheckCompShareNetOptimizer"]);
+        std::fs::write(responses.join("Nonsense.json"), "{}").unwrap();
+        let e = Fixtures::load_dir(&dir).unwrap_err();
+        assert_eq!(e.file, "responses/Nonsense.json");
+        std::fs::remove_file(responses.join("Nonsense.json")).unwrap();
+        std::fs::write(
+            responses.join("ListCompShareTeam.json"),
+            r#"{"Teams": [{"Id": 1}, {"Id": "two"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Fixtures::load_dir(&dir).unwrap_err().to_string(),
+            "responses/ListCompShareTeam.json: field Teams.1.Id: expected integer, found string"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 pub use accounts::Account;
 pub use images::{CompShareImage, Images, Listing, Page};
 
+use crate::actions::canned::CannedAnswers;
 use crate::fixtures::Fixtures;
 
 /// Everything the mock knows, built from a fixture set.
@@ -19,6 +20,8 @@ pub struct State {
     by_public_key: HashMap<String, usize>,
     /// All images, platform and custom.
     pub images: Images,
+    /// The fixture set's canned answers, by action.
+    pub canned: CannedAnswers,
 }
 
 impl State {
@@ -31,6 +34,7 @@ impl State {
             s.accounts.push(Arc::new(a.clone()));
         }
         s.images = Images::build(fixtures.images.iter().cloned());
+        s.canned = fixtures.responses.clone();
         s
     }
 
