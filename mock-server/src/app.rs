@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::State as AxState;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
@@ -21,10 +21,12 @@ use crate::Shared;
 /// The header both SDKs read the request id from.
 pub const REQUEST_ID_HEADER: &str = "X-UCLOUD-REQUEST-UUID";
 
-/// The router of the mock: the API on `/`, JSON 404 elsewhere.
+/// The router of the mock: the API on `/`, the admin routes under
+/// `/_mock/`, JSON 404 elsewhere.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", any(api))
+        .route("/_mock/actions", get(crate::support::actions_route))
         .fallback(not_found)
         .with_state(shared)
 }

@@ -32,6 +32,8 @@ pub mod server;
 #[cfg(feature = "server")]
 pub mod state;
 #[cfg(feature = "server")]
+pub mod support;
+#[cfg(feature = "server")]
 pub mod validate;
 
 #[cfg(feature = "server")]
