@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::State as AxState;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
@@ -32,6 +32,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", any(api))
         .nest("/_mock", admin::routes(shared.clone()))
+        .route("/_mock/actions", get(crate::support::actions_route))
         .fallback(not_found)
         .with_state(shared)
 }

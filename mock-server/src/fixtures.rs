@@ -1,13 +1,16 @@
 //! Fixture sets: the built-in default (compiled in from `fixtures/`) or a
 //! directory given with `--fixtures`. Every file is validated against the
 //! catalogue before the mock starts; a bad one is refused with the file, the
-//! entry's index and the field.
+//! entry's index and the field. A set is `accounts.json`, `images.json` and
+//! an optional `responses/` directory of canned answers, one
+//! `<Action>.json` each (see [`crate::actions::canned`]).
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use serde_json::Value;
 
+use crate::actions::canned::CannedAnswers;
 use crate::catalogue::{Catalogue, Type};
 use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
 use crate::state::{Account, CompShareImage};
@@ -15,18 +18,89 @@ use crate::state::{Account, CompShareImage};
 const BUILTIN_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
 const BUILTIN_IMAGES: &str = include_str!("../../fixtures/images.json");
 
+/// The built-in canned answers, as `responses/<Action>.json` and text. A
+/// test checks the list against the files of `fixtures/responses/`.
+macro_rules! builtin_responses {
+    ($($action:literal),* $(,)?) => {
+        &[$((
+            concat!("responses/", $action, ".json"),
+            include_str!(concat!("../../fixtures/responses/", $action, ".json")),
+        )),*]
+    };
+}
+const BUILTIN_RESPONSES: &[(&str, &str)] = builtin_responses![
+    "DescribeAvailableCompShareInstanceTypes",
+    "DescribeCompShareGpuInventory",
+    "DescribeCompShareMachineTypeFamilies",
+    "DescribeCompShareSoftwarePort",
+    "DescribeModelRepositoryModels",
+    "DescribeModelRepositoryTags",
+    "DescribeTeamMemberOrder",
+    "DescribeULHostBundles",
+    "ListCompShareTeam",
+];
+
 /// The file names of a fixture directory.
 pub const ACCOUNTS_FILE: &str = "accounts.json";
 /// See [`ACCOUNTS_FILE`].
 pub const IMAGES_FILE: &str = "images.json";
+/// The directory of canned answers in a fixture directory; it may be absent.
+pub const RESPONSES_DIR: &str = "responses";
+/// See [`ACCOUNTS_FILE`]; optional.
+pub const INSTANCES_FILE: &str = "instances.json";
+const BUILTIN_INSTANCES: &str = include_str!("../../fixtures/instances.json");
 
 /// A validated fixture set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Fixtures {
     /// Accounts; the first is the default one.
     pub accounts: Vec<Account>,
     /// Platform and custom images.
     pub images: Vec<CompShareImage>,
+    /// Canned answers by action, from `responses/<Action>.json`.
+    pub responses: CannedAnswers,
+    /// Instances to start with, from `instances.json`.
+    pub instances: Vec<InstanceFixture>,
+}
+
+/// An instance of `instances.json`: the mock fills in the rest (disks, IP,
+/// price) as CreateCompShareInstance would.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceFixture {
+    /// `uhost-…` id.
+    #[serde(rename = "UHostId")]
+    pub uhost_id: String,
+    /// The owning account.
+    pub account_id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Zone; must be a known zone.
+    pub zone: String,
+    /// `Running` or `Stopped`.
+    pub state: String,
+    /// CPU cores.
+    #[serde(rename = "CPU")]
+    pub cpu: i64,
+    /// Memory in MB.
+    pub memory: i64,
+    /// GPU count.
+    #[serde(rename = "GPU")]
+    pub gpu: i64,
+    /// GPU type.
+    pub gpu_type: String,
+    /// The image it runs; must exist.
+    pub comp_share_image_id: String,
+    /// Epoch seconds.
+    #[serde(default)]
+    pub create_time: i64,
+    /// Charge type (default `Dynamic`).
+    #[serde(default)]
+    pub charge_type: String,
+    /// Boot disk size in GB (default 100).
+    #[serde(default)]
+    pub boot_disk_size: i64,
 }
 
 /// Why a fixture set was refused: which file, which entry, which field.
@@ -44,7 +118,7 @@ pub struct FixtureError {
 }
 
 impl FixtureError {
-    fn new(
+    pub(crate) fn new(
         file: &str,
         index: Option<usize>,
         field: Option<&str>,
@@ -63,10 +137,15 @@ impl Fixtures {
     /// The default set compiled into the binary.
     pub fn builtin() -> Fixtures {
         Fixtures::from_json(BUILTIN_ACCOUNTS, BUILTIN_IMAGES)
+            .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
+            .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
             .expect("the built-in fixtures are valid")
     }
 
-    /// Loads and validates the set in a directory (`accounts.json`, `images.json`).
+    /// Loads and validates the set in a directory (`accounts.json`,
+    /// `images.json`, and the `*.json` files of `responses/` if it exists).
+    /// The set replaces the built-in one whole: canned answers come from
+    /// `responses/` only.
     pub fn load_dir(dir: &Path) -> Result<Fixtures, FixtureError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -79,15 +158,148 @@ impl Fixtures {
                 )
             })
         };
-        Fixtures::from_json(&read(ACCOUNTS_FILE)?, &read(IMAGES_FILE)?)
+        let mut set = Fixtures::from_json(&read(ACCOUNTS_FILE)?, &read(IMAGES_FILE)?)?;
+        if dir.join(INSTANCES_FILE).exists() {
+            set = set.with_instances(&read(INSTANCES_FILE)?)?;
+        }
+        let mut files = Vec::new();
+        for name in response_files(&dir.join(RESPONSES_DIR))? {
+            let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
+            files.push((format!("{RESPONSES_DIR}/{name}"), text));
+        }
+        set.with_responses(files)
     }
 
-    /// Parses and validates a set from the texts of its files.
+    /// Parses and validates a set from the texts of its files, with no
+    /// canned answers.
     pub fn from_json(accounts: &str, images: &str) -> Result<Fixtures, FixtureError> {
         let accounts = parse_accounts(accounts)?;
         let images = parse_images(images, &accounts)?;
-        Ok(Fixtures { accounts, images })
+        Ok(Fixtures {
+            accounts,
+            images,
+            responses: CannedAnswers::default(),
+            instances: Vec::new(),
+        })
     }
+
+    /// The set with the instances of an `instances.json` text, validated
+    /// against its accounts and images.
+    pub fn with_instances(self, text: &str) -> Result<Fixtures, FixtureError> {
+        let file = INSTANCES_FILE;
+        let items = list(file, text)?;
+        let mut ids = HashSet::new();
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let err = |field: &str, problem: String| {
+                FixtureError::new(file, Some(i), Some(field), problem)
+            };
+            let inst: InstanceFixture = serde_json::from_value(item)
+                .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
+            if !inst.uhost_id.starts_with("uhost-") || !ids.insert(inst.uhost_id.clone()) {
+                return Err(err(
+                    "UHostId",
+                    format!("{:?} is not a new uhost-… id", inst.uhost_id),
+                ));
+            }
+            if !self
+                .accounts
+                .iter()
+                .any(|a| a.account_id == inst.account_id)
+            {
+                return Err(err(
+                    "AccountId",
+                    format!("{:?} names no account of accounts.json", inst.account_id),
+                ));
+            }
+            if crate::validate::region_of_zone(&inst.zone).is_none() {
+                return Err(err("Zone", format!("{:?} is not a known zone", inst.zone)));
+            }
+            if !["Running", "Stopped"].contains(&inst.state.as_str()) {
+                return Err(err("State", "must be Running or Stopped".into()));
+            }
+            if crate::state::hourly_price(&inst.gpu_type).is_none() {
+                return Err(err(
+                    "GpuType",
+                    format!(
+                        "{:?} is not one of {:?}",
+                        inst.gpu_type,
+                        crate::state::GPU_TYPES
+                    ),
+                ));
+            }
+            if !self
+                .images
+                .iter()
+                .any(|img| img.comp_share_image_id == inst.comp_share_image_id)
+            {
+                return Err(err(
+                    "CompShareImageId",
+                    format!(
+                        "{:?} names no image of images.json",
+                        inst.comp_share_image_id
+                    ),
+                ));
+            }
+            for (field, v, lo, hi) in [
+                ("CPU", inst.cpu, 1, 256),
+                ("Memory", inst.memory, 1024, 2 << 20),
+                ("GPU", inst.gpu, 1, 8),
+            ] {
+                if !(lo..=hi).contains(&v) {
+                    return Err(err(field, format!("must be between {lo} and {hi}")));
+                }
+            }
+            out.push(inst);
+        }
+        Ok(Fixtures {
+            instances: out,
+            ..self
+        })
+    }
+
+    /// The set with these canned answers instead of its own: each file given
+    /// as `responses/<Action>.json` and its text, validated against the
+    /// catalogue.
+    pub fn with_responses<I, N, T>(self, files: I) -> Result<Fixtures, FixtureError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        Ok(Fixtures {
+            responses: CannedAnswers::from_files(files)?,
+            ..self
+        })
+    }
+}
+
+/// The `*.json` file names in a responses directory, sorted; none when the
+/// directory does not exist. Other files (a README) are ignored.
+fn response_files(dir: &Path) -> Result<Vec<String>, FixtureError> {
+    let cannot = |e: std::io::Error| {
+        FixtureError::new(
+            &dir.display().to_string(),
+            None,
+            None,
+            format!("cannot read: {e}"),
+        )
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(cannot(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(cannot)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            names.push(name);
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
 }
 
 fn list(file: &str, text: &str) -> Result<Vec<Value>, FixtureError> {
@@ -359,6 +571,74 @@ mod tests {
             e.to_string(),
             "accounts.json: entry 1: field PublicKey: duplicate"
         );
+    }
+
+    #[test]
+    fn the_builtin_responses_are_every_file_of_the_responses_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/responses");
+        let on_disk: Vec<String> = response_files(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|n| format!("responses/{n}"))
+            .collect();
+        let compiled: Vec<String> = BUILTIN_RESPONSES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(
+            compiled, on_disk,
+            "list each file of fixtures/responses in BUILTIN_RESPONSES"
+        );
+        let f = Fixtures::builtin();
+        assert_eq!(f.responses.len(), BUILTIN_RESPONSES.len());
+        assert!(f.responses.contains("DescribeTeamMemberOrder"));
+    }
+
+    fn temp_set(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("compshare-mock-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(ACCOUNTS_FILE), ACCOUNTS).unwrap();
+        std::fs::write(dir.join(IMAGES_FILE), "[]").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_directory_without_responses_has_no_canned_answers() {
+        let dir = temp_set("no-responses");
+        let f = Fixtures::load_dir(&dir).unwrap();
+        assert!(f.responses.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_directory_loads_its_json_responses_and_ignores_other_files() {
+        let dir = temp_set("responses");
+        let responses = dir.join(RESPONSES_DIR);
+        std::fs::create_dir_all(&responses).unwrap();
+        std::fs::write(responses.join("README.md"), "notes").unwrap();
+        std::fs::write(
+            responses.join("CheckCompShareNetOptimizer.json"),
+            r#"{"Optimized": true}"#,
+        )
+        .unwrap();
+        let f = Fixtures::load_dir(&dir).unwrap();
+        assert_eq!(f.responses.actions(), ["CheckCompShareNetOptimizer"]);
+        std::fs::write(responses.join("Nonsense.json"), "{}").unwrap();
+        let e = Fixtures::load_dir(&dir).unwrap_err();
+        assert_eq!(e.file, "responses/Nonsense.json");
+        std::fs::remove_file(responses.join("Nonsense.json")).unwrap();
+        std::fs::write(
+            responses.join("ListCompShareTeam.json"),
+            r#"{"Teams": [{"Id": 1}, {"Id": "two"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Fixtures::load_dir(&dir).unwrap_err().to_string(),
+            "responses/ListCompShareTeam.json: field Teams.1.Id: expected integer, found string"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

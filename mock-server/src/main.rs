@@ -16,7 +16,7 @@ struct Args {
     /// Address to listen on.
     #[arg(long, env = "COMPSHARE_MOCK_LISTEN", default_value = compshare_mock::DEFAULT_LISTEN)]
     listen: SocketAddr,
-    /// Directory with accounts.json and images.json to load instead of the built-in set.
+    /// Directory with accounts.json, images.json and optionally responses/<Action>.json to load instead of the built-in set.
     #[arg(long, env = "COMPSHARE_MOCK_FIXTURES")]
     fixtures: Option<PathBuf>,
     /// Log filter: error, warn, info, debug, trace (or a tracing directive).
@@ -68,6 +68,14 @@ fn main() -> std::process::ExitCode {
             }
         },
     };
+    for action in fixtures.responses.actions() {
+        if compshare_mock::actions::handler(action).is_some() {
+            tracing::warn!(
+                action,
+                "responses/{action}.json is ignored: the action is served from the state"
+            );
+        }
+    }
     if !args.listen.ip().is_loopback() {
         if !args.allow_non_loopback {
             eprintln!(

@@ -73,13 +73,7 @@ pub struct Shared {
 impl Shared {
     /// Builds the shared state of a configuration.
     pub fn new(mut config: Config) -> Self {
-        let fixtures = std::mem::replace(
-            &mut config.fixtures,
-            Fixtures {
-                accounts: Vec::new(),
-                images: Vec::new(),
-            },
-        );
+        let fixtures = std::mem::take(&mut config.fixtures);
         let shared = Shared {
             state: RwLock::new(State::default()),
             fixtures: RwLock::new(fixtures),

@@ -260,7 +260,8 @@ async fn another_accounts_instance_is_not_there() {
     let id = created["UHostIds"][0].as_str().unwrap().to_owned();
     let second = server.account_credentials(1).unwrap();
     let d = ok(&server, &second, "DescribeCompShareInstance", &[]).await;
-    assert_eq!(d["TotalCount"], 0);
+    assert_eq!(d["TotalCount"], 1, "only its own fixture instance");
+    assert_eq!(d["UHostSet"][0]["UHostId"], "uhost-second01");
     let e = call(
         &server,
         &second,
@@ -275,6 +276,7 @@ async fn another_accounts_instance_is_not_there() {
 async fn create_refuses_unknown_gpu_machine_and_image() {
     let server = server().await;
     let creds = server.credentials();
+    let before = ok(&server, &creds, "DescribeCompShareInstance", &[]).await["TotalCount"].clone();
     for (key, bad) in [
         ("GpuType", "A100"),
         ("MachineType", "X"),
@@ -289,7 +291,10 @@ async fn create_refuses_unknown_gpu_machine_and_image() {
         assert_eq!(e["Message"], format!("Params [{key}] not available"));
     }
     let d = ok(&server, &creds, "DescribeCompShareInstance", &[]).await;
-    assert_eq!(d["TotalCount"], 0, "refused creates leave nothing behind");
+    assert_eq!(
+        d["TotalCount"], before,
+        "refused creates leave nothing behind"
+    );
 }
 
 #[tokio::test]

@@ -1,13 +1,16 @@
 //! Action handlers, one module per family. A handler turns parameters into
 //! state calls and state results into an [`Answer`]; it never sees HTTP.
-//! Actions of the catalogue with no handler answer the neutral answer of
-//! their response model.
+//! Actions of the catalogue with no handler answer the fixture set's canned
+//! answer when it has one ([`canned`]), else the neutral answer of their
+//! response model: every action of the catalogue answers.
 
+pub mod canned;
 pub mod images;
 pub mod instances;
 
 use serde::Serialize;
 
+use crate::actions::canned::CannedAnswers;
 use crate::catalogue::{Action, Catalogue};
 use crate::error::ApiError;
 use crate::state::{Account, Page, State};
@@ -62,20 +65,44 @@ pub fn handler(action: &str) -> Option<Handler> {
 pub enum Support {
     /// Served from the mock's state.
     Stateful,
+    /// Answered with the fixture set's canned answer (the neutral answer when
+    /// no case matches).
+    Canned,
     /// Answered with the neutral answer of its response model.
     Neutral,
 }
 
-/// How `action` is served.
-pub fn support(action: &str) -> Support {
+impl Support {
+    /// The name on the wire and in the README: `stateful`, `canned`, `neutral`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Support::Stateful => "stateful",
+            Support::Canned => "canned",
+            Support::Neutral => "neutral",
+        }
+    }
+}
+
+impl std::fmt::Display for Support {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How `action` is served with the canned answers `canned`: a handler wins
+/// over a canned answer, which wins over the neutral one.
+pub fn support(action: &str, canned: &CannedAnswers) -> Support {
     if handler(action).is_some() {
         Support::Stateful
+    } else if canned.contains(action) {
+        Support::Canned
     } else {
         Support::Neutral
     }
 }
 
-/// Runs the action: its handler, or the neutral answer.
+/// Runs the action: its handler, else the canned answer of the first case
+/// that matches, else the neutral answer.
 pub fn run(
     catalogue: &Catalogue,
     name: &str,
@@ -83,9 +110,19 @@ pub fn run(
     ctx: &Ctx<'_>,
     params: &Params,
 ) -> Result<Answer, ApiError> {
-    match handler(name) {
-        Some(h) => h(ctx, params),
-        None => Ok(neutral(catalogue, action)),
+    if let Some(h) = handler(name) {
+        return h(ctx, params);
+    }
+    // A clone of the set is an Arc clone: the lock is not held while answering.
+    let canned = ctx
+        .state
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .canned
+        .clone();
+    match canned.answer(name, params) {
+        Some(answer) => answer,
+        None => canned::neutral_answer(catalogue, name, action, params),
     }
 }
 

@@ -19,6 +19,7 @@ pub use ids::IdGen;
 pub use images::{CompShareImage, Images, Listing, Page};
 pub use instances::{Disk, Instance, InstanceState};
 
+use crate::actions::canned::CannedAnswers;
 use crate::error::ApiError;
 use crate::fixtures::Fixtures;
 
@@ -176,6 +177,8 @@ pub struct State {
     by_public_key: HashMap<String, usize>,
     /// All images, platform, custom and community.
     pub images: Images,
+    /// The fixture set's canned answers, by action.
+    pub canned: CannedAnswers,
     instances: HashMap<String, Instance>,
     instances_by_account: HashMap<String, Vec<String>>,
     builds: HashMap<String, (i64, i64)>,
@@ -213,7 +216,77 @@ impl State {
             .all()
             .map(|i| i.comp_share_image_id.clone())
             .collect();
+        s.canned = fixtures.responses.clone();
+        for f in &fixtures.instances {
+            s.add_fixture_instance(f);
+        }
         s
+    }
+
+    fn add_fixture_instance(&mut self, f: &crate::fixtures::InstanceFixture) {
+        let image = self.images.get(&f.comp_share_image_id).cloned();
+        self.seq += 1;
+        let state = if f.state == "Stopped" {
+            InstanceState::Stopped
+        } else {
+            InstanceState::Running
+        };
+        let n = self.seq;
+        let inst = Instance {
+            uhost_id: f.uhost_id.clone(),
+            account_id: f.account_id.clone(),
+            name: if f.name.is_empty() {
+                format!("CompShare-{}", f.gpu_type)
+            } else {
+                f.name.clone()
+            },
+            zone: f.zone.clone(),
+            state,
+            pending: None,
+            cpu: f.cpu,
+            memory: f.memory,
+            gpu: f.gpu,
+            gpu_type: f.gpu_type.clone(),
+            machine_type: "G".to_owned(),
+            charge_type: if f.charge_type.is_empty() {
+                "Dynamic".to_owned()
+            } else {
+                f.charge_type.clone()
+            },
+            image_id: f.comp_share_image_id.clone(),
+            image_name: image.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
+            image_type: image
+                .as_ref()
+                .map(|i| i.image_type.clone())
+                .unwrap_or_default(),
+            disks: vec![Disk {
+                disk_id: format!("bsm-{}", &f.uhost_id["uhost-".len()..]),
+                disk_type: "CLOUD_SSD".to_owned(),
+                is_boot: true,
+                size: if f.boot_disk_size > 0 {
+                    f.boot_disk_size
+                } else {
+                    100
+                },
+            }],
+            ip: format!("10.9.{}.{}", (n / 250) % 250, n % 250 + 2),
+            create_time: f.create_time,
+            start_time: if state == InstanceState::Running {
+                f.create_time
+            } else {
+                0
+            },
+            stop_time: 0,
+            price: round2(hourly_price(&f.gpu_type).map(|p| p.0).unwrap_or(0.0) * f.gpu as f64),
+            uuid: format!("00000000-0000-4000-8000-{n:012x}"),
+            seq: n,
+        };
+        self.used_ids.insert(f.uhost_id.clone());
+        self.instances_by_account
+            .entry(f.account_id.clone())
+            .or_default()
+            .push(f.uhost_id.clone());
+        self.instances.insert(f.uhost_id.clone(), inst);
     }
 
     /// The account whose public key this is.

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 /// The fields of a successful answer, each already rendered to JSON, in the
 /// order they are added (after `Action` and `RetCode`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Answer {
     fields: Vec<(String, Box<RawValue>)>,
 }
@@ -23,6 +23,13 @@ impl Answer {
         let raw = serde_json::value::to_raw_value(value)
             .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"));
         self.fields.push((name.to_owned(), raw));
+        self
+    }
+
+    /// Adds a field whose JSON is already rendered (pre-rendered canned
+    /// answers are copied in without serialising them again).
+    pub fn raw_field(mut self, name: &str, value: Box<RawValue>) -> Self {
+        self.fields.push((name.to_owned(), value));
         self
     }
 
