@@ -224,7 +224,7 @@ impl Fixtures {
                     format!(
                         "{:?} is not one of {:?}",
                         inst.gpu_type,
-                        crate::state::GPU_TYPES
+                        crate::validate::GPU_TYPES
                     ),
                 ));
             }

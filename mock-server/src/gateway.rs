@@ -1,7 +1,8 @@
 //! The gateway's checks, in the order the mock applies them, then dispatch:
 //! 160 no Action → 161 unknown Action → 170 no Signature → 172 unknown
 //! PublicKey → 171 wrong signature → 230 a key sent twice → 210/230
-//! catalogue validation → the action.
+//! catalogue validation → 230 a parameter refused for this action → the
+//! action.
 
 use std::sync::Arc;
 
@@ -61,6 +62,7 @@ fn check_and_run(
         return Err(ApiError::ParamsNotAvailable(dup.clone()));
     }
     crate::validate::validate(catalogue, action, &req.params)?;
+    crate::validate::refused_params(name, &req.params)?;
     let ctx = Ctx {
         account: &account,
         state: &shared.state,

@@ -1,5 +1,6 @@
 //! Catalogue-driven request validation, the same for every action: required
-//! parameters (210), value types (230), and the Region/Zone pair (230).
+//! parameters (210), value types (230), the Region/Zone pair and the GPU type
+//! (230); then the few parameters the live gateway refuses for one action.
 
 use crate::catalogue::{Action, Catalogue, Type};
 use crate::error::ApiError;
@@ -20,6 +21,25 @@ pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
     REGIONS.iter().find(|(r, _)| *r == region).map(|(_, z)| *z)
 }
 
+/// GPU types the live gateway accepts (PROTOCOL.md §5); any other is 230.
+pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
+
+/// Parameters the catalogue lists for an action but the live gateway
+/// refuses with 230 when sent (PROTOCOL.md §4).
+pub const REFUSED_PARAMS: &[(&str, &str)] = &[("DescribeCompShareImages", "Limit")];
+
+/// 230 when `params` carry a parameter the gateway refuses for `action`
+/// ([`REFUSED_PARAMS`]).
+pub fn refused_params(action: &str, params: &Params) -> Result<(), ApiError> {
+    match REFUSED_PARAMS
+        .iter()
+        .find(|(a, p)| *a == action && params.get(p).is_some())
+    {
+        Some((_, p)) => Err(not_available(p)),
+        None => Ok(()),
+    }
+}
+
 /// The region a zone belongs to.
 pub fn region_of_zone(zone: &str) -> Option<&'static str> {
     REGIONS
@@ -30,7 +50,8 @@ pub fn region_of_zone(zone: &str) -> Option<&'static str> {
 
 /// Validates `params` against `action`: first every required parameter
 /// (210 names the first missing one, in catalogue order), then every given
-/// value's type, then Region and Zone (230).
+/// value's type, then Region and Zone, then `GpuType` when the action takes
+/// one (230).
 pub fn validate(catalogue: &Catalogue, action: &Action, params: &Params) -> Result<(), ApiError> {
     if let Some(missing) = action
         .request
@@ -51,6 +72,13 @@ pub fn validate(catalogue: &Catalogue, action: &Action, params: &Params) -> Resu
         }
     } else if let Some(zone) = params.get("Zone") {
         region_of_zone(zone).ok_or_else(|| not_available("Zone"))?;
+    }
+    if action.param("GpuType").is_some() {
+        if let Some(gpu) = params.get("GpuType") {
+            if !GPU_TYPES.contains(&gpu) {
+                return Err(not_available("GpuType"));
+            }
+        }
     }
     Ok(())
 }
@@ -210,6 +238,39 @@ mod tests {
                 "DescribeCompShareInstance",
                 &[("WithoutGpu", "true"), ("UHostIds.0", "u")]
             ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn only_the_documented_gpu_types_are_available() {
+        let base = [("Region", "cn-wlcb"), ("Zone", "cn-wlcb-01")];
+        for gpu in GPU_TYPES {
+            let mut p = base.to_vec();
+            p.push(("GpuType", gpu));
+            assert_eq!(run("GetCompShareInstancePrice", &p), Ok(()), "{gpu}");
+        }
+        let mut p = base.to_vec();
+        p.push(("GpuType", "A100"));
+        assert_eq!(
+            run("GetCompShareInstancePrice", &p),
+            Err(ApiError::ParamsNotAvailable("GpuType".into()))
+        );
+    }
+
+    #[test]
+    fn a_limit_sent_to_describe_comp_share_images_is_refused() {
+        let with: Params = [("Limit", "10")].into_iter().collect();
+        assert_eq!(
+            refused_params("DescribeCompShareImages", &with),
+            Err(ApiError::ParamsNotAvailable("Limit".into()))
+        );
+        assert_eq!(
+            refused_params("DescribeCompShareCustomImages", &with),
+            Ok(())
+        );
+        assert_eq!(
+            refused_params("DescribeCompShareImages", &Params::new()),
             Ok(())
         );
     }

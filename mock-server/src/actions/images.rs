@@ -133,11 +133,8 @@ pub fn terminate_comp_share_custom_image(
 
 /// DescribeCompShareImages: platform images, filtered by `ImageType`,
 /// `Name` (substring), `Author`, `Tag` and `CompShareImageId`, from
-/// `Offset`. `Limit` is refused with 230, as observed live.
+/// `Offset` (`Limit` is refused with 230 by `validate::refused_params`).
 pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
-    if params.raw("Limit").is_some() {
-        return Err(not_available("Limit"));
-    }
     let offset = page(params)?.offset;
     let state = read_state(ctx);
     let matches: Vec<&Arc<CompShareImage>> = state

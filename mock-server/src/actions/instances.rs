@@ -8,9 +8,7 @@ use serde_json::{json, Map, Value};
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::catalogue::{Catalogue, Type};
 use crate::error::ApiError;
-use crate::state::{
-    hourly_price, round2, Instance, InstanceSpec, CHARGE_TYPES, GPU_TYPES, MACHINE_TYPES,
-};
+use crate::state::{hourly_price, round2, Instance, InstanceSpec, CHARGE_TYPES, MACHINE_TYPES};
 use crate::validate::REGIONS;
 use crate::wire::params::Params;
 
@@ -31,10 +29,8 @@ fn answer_uhost(id: &str) -> Answer {
 /// CreateCompShareInstance: validates the machine, then creates `Quantity`
 /// instances (`Initializing`, then `Running` after the boot time).
 pub fn create_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    // GpuType is checked for every action by `validate`.
     let gpu_type = str_or(params, "GpuType", "");
-    if !GPU_TYPES.contains(&gpu_type) {
-        return Err(not_available("GpuType"));
-    }
     let machine_type = str_or(params, "MachineType", "");
     if !MACHINE_TYPES.contains(&machine_type) {
         return Err(not_available("MachineType"));

@@ -44,8 +44,6 @@ impl Default for Timings {
     }
 }
 
-/// GPU types the API accepts (PROTOCOL.md §5).
-pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
 /// Machine types the API accepts.
 pub const MACHINE_TYPES: &[&str] = &["G"];
 /// Charge types the mock accepts.

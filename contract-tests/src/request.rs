@@ -1,0 +1,243 @@
+//! Requests exactly as they go on the wire, in the three forms the SDKs and
+//! hand-written clients use (PROTOCOL.md §1). Signing goes through
+//! `compshare_mock::wire::signature`, the one implementation of the
+//! signature, so the suite can never carry a second one that drifts.
+
+use std::fmt;
+
+use compshare_mock::wire::signature::{sign_flat, sign_json, SIGNATURE_KEY};
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use crate::endpoint::Keys;
+
+/// One HTTP request as sent: method, path with query, content type, body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// Path and query, e.g. `/` or `/?Action=DescribeCompShareCustomImages`.
+    pub path: String,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body bytes (empty for GET).
+    pub body: Vec<u8>,
+    /// The action the request names, for checking the answer; not sent.
+    pub action: Option<String>,
+}
+
+/// `application/x-www-form-urlencoded`, the default of both SDKs.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// `application/json`, the Go SDK's JSON encoder.
+pub const JSON: &str = "application/json";
+
+impl HttpRequest {
+    /// A request with any method, path, content type and body, for the
+    /// requests the gateway must refuse at the HTTP level.
+    pub fn raw(method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Self {
+        HttpRequest {
+            method,
+            path: path.to_owned(),
+            content_type: content_type.map(str::to_owned),
+            body,
+            action: None,
+        }
+    }
+
+    /// `POST /` with the pairs as a form body, in the order given (the
+    /// Python SDK's form).
+    pub fn form(pairs: &[(String, String)]) -> Self {
+        HttpRequest {
+            method: Method::POST,
+            path: "/".to_owned(),
+            content_type: Some(FORM.to_owned()),
+            body: encode_pairs(pairs).into_bytes(),
+            action: action_of(pairs),
+        }
+    }
+
+    /// `POST /?Action=<action>` with the pairs as a form body sorted by key
+    /// (the Go SDK's form: `Action` in the query and in the signed body).
+    pub fn go_form(pairs: &[(String, String)]) -> Self {
+        let mut sorted = pairs.to_vec();
+        sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let action = action_of(pairs);
+        let path = match &action {
+            Some(a) => format!("/?{}", encode_pairs(&[("Action".to_owned(), a.clone())])),
+            None => "/".to_owned(),
+        };
+        HttpRequest {
+            method: Method::POST,
+            path,
+            content_type: Some(FORM.to_owned()),
+            body: encode_pairs(&sorted).into_bytes(),
+            action,
+        }
+    }
+
+    /// `GET /?<pairs>`, in the order given (hand-written clients and curl).
+    pub fn get(pairs: &[(String, String)]) -> Self {
+        HttpRequest {
+            method: Method::GET,
+            path: format!("/?{}", encode_pairs(pairs)),
+            content_type: None,
+            body: Vec::new(),
+            action: action_of(pairs),
+        }
+    }
+
+    /// `POST /?Action=<action>` with a JSON body (the Go SDK's JSON
+    /// encoder); values keep their JSON types.
+    pub fn json(body: &Map<String, Value>) -> Self {
+        let action = body
+            .get("Action")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let path = match &action {
+            Some(a) => format!("/?{}", encode_pairs(&[("Action".to_owned(), a.clone())])),
+            None => "/".to_owned(),
+        };
+        HttpRequest {
+            method: Method::POST,
+            path,
+            content_type: Some(JSON.to_owned()),
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            action,
+        }
+    }
+}
+
+impl fmt::Display for HttpRequest {
+    /// The request as text: `METHOD path`, the content type, a blank line
+    /// and the body (long or binary bodies are summarised).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {}", self.method, self.path)?;
+        if let Some(ct) = &self.content_type {
+            writeln!(f, "Content-Type: {ct}")?;
+        }
+        writeln!(f)?;
+        match std::str::from_utf8(&self.body) {
+            Ok(text) if text.len() <= 2048 => f.write_str(text),
+            _ => write!(f, "<{} bytes>", self.body.len()),
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn action_of(pairs: &[(String, String)]) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.clone())
+}
+
+/// Form-urlencodes pairs in the order given (`+` for a space).
+pub fn encode_pairs(pairs: &[(String, String)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// The pairs of a call as the Python SDK builds them: the caller's
+/// parameters in order, then `Action`, then `PublicKey` (each unless already
+/// given). Not yet signed.
+pub fn call_pairs(
+    action: &str,
+    params: &[(&str, &str)],
+    public_key: &str,
+) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if !pairs.iter().any(|(k, _)| k == "Action") {
+        pairs.push(("Action".to_owned(), action.to_owned()));
+    }
+    if !pairs.iter().any(|(k, _)| k == "PublicKey") {
+        pairs.push(("PublicKey".to_owned(), public_key.to_owned()));
+    }
+    pairs
+}
+
+/// The signature of flat pairs under a private key (`Signature` itself is
+/// never signed).
+pub fn signature_of(pairs: &[(String, String)], private_key: &str) -> String {
+    sign_flat(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        private_key,
+    )
+}
+
+/// Appends `Signature` to flat pairs, signed with `private_key`.
+pub fn signed(mut pairs: Vec<(String, String)>, private_key: &str) -> Vec<(String, String)> {
+    let signature = signature_of(&pairs, private_key);
+    pairs.push((SIGNATURE_KEY.to_owned(), signature));
+    pairs
+}
+
+/// The signed pairs of a call: [`call_pairs`] then [`signed`].
+pub fn signed_call(action: &str, params: &[(&str, &str)], keys: &Keys) -> Vec<(String, String)> {
+    signed(
+        call_pairs(action, params, &keys.public_key),
+        &keys.private_key,
+    )
+}
+
+/// A signed JSON body: `Action` and `PublicKey` added (unless given), then
+/// `Signature` computed as the Go SDK signs nested JSON values.
+pub fn signed_json(action: &str, params: &Map<String, Value>, keys: &Keys) -> Map<String, Value> {
+    let mut body = params.clone();
+    body.entry("Action")
+        .or_insert_with(|| Value::String(action.to_owned()));
+    body.entry("PublicKey")
+        .or_insert_with(|| Value::String(keys.public_key.clone()));
+    let signature = sign_json(&body, &keys.private_key);
+    body.insert(SIGNATURE_KEY.to_owned(), Value::String(signature));
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn form_encoding_escapes_what_would_break_the_body() {
+        assert_eq!(
+            encode_pairs(&pairs(&[("Name", "a b&c=d+e%"), ("X", "中")])),
+            "Name=a+b%26c%3Dd%2Be%25&X=%E4%B8%AD"
+        );
+    }
+
+    #[test]
+    fn the_go_form_sorts_the_body_and_names_the_action_in_the_query() {
+        let r = HttpRequest::go_form(&pairs(&[("Region", "r"), ("Action", "A")]));
+        assert_eq!(r.path, "/?Action=A");
+        assert_eq!(r.body, b"Action=A&Region=r");
+        assert_eq!(r.action.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn call_pairs_add_action_and_public_key_after_the_params_unless_given() {
+        assert_eq!(
+            call_pairs("A", &[("Region", "r")], "pk"),
+            pairs(&[("Region", "r"), ("Action", "A"), ("PublicKey", "pk")])
+        );
+        assert_eq!(
+            call_pairs("A", &[("PublicKey", "other"), ("Action", "B")], "pk"),
+            pairs(&[("PublicKey", "other"), ("Action", "B")])
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! Valid parameters for any catalogue action, built from the catalogue's
+//! types and the built-in fixtures: ids name resources that exist, in the
+//! state the action needs (a stopped instance to start, an Available custom
+//! image to copy), so one table serves every whole-catalogue test.
+
+use compshare_mock::catalogue::{Catalogue, Field, Type};
+
+/// The built-in fixtures' running instance of the default account.
+pub const RUNNING_INSTANCE: &str = "uhost-demo0run";
+/// The built-in fixtures' stopped instance of the default account.
+pub const STOPPED_INSTANCE: &str = "uhost-demo0stp";
+/// The seed's custom image of the default account (Available).
+pub const CUSTOM_IMAGE: &str = "compshareImage-xxxx";
+/// The platform image the official examples create instances from.
+pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
+/// The second account's id, for sharing.
+pub const SECOND_ACCOUNT: &str = "56000002";
+
+/// A value for one scalar parameter of `action`, named `leaf`.
+pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
+    let custom_image_action = action.contains("CustomImage")
+        || action.contains("ImageShare")
+        || action.contains("ImageCreateProgress")
+        || action == "UpdateCompShareImage"
+        || action == "PublishCompShareImage";
+    match leaf {
+        "UHostId" => match action {
+            "StartCompShareInstance"
+            | "ResetCompShareInstancePassword"
+            | "ReinstallCompShareInstance" => STOPPED_INSTANCE.into(),
+            _ => RUNNING_INSTANCE.into(),
+        },
+        "CompShareImageId" if custom_image_action => CUSTOM_IMAGE.into(),
+        "CompShareImageId" => PLATFORM_IMAGE.into(),
+        "AddAccounts" | "RemoveAccounts" => SECOND_ACCOUNT.into(),
+        "GpuType" => "4090".into(),
+        "MachineType" => "G".into(),
+        "Memory" => "65536".into(),
+        "CPU" => "16".into(),
+        _ => match ty {
+            Type::Integer => "1".into(),
+            Type::Number => "1.5".into(),
+            Type::Boolean => "true".into(),
+            _ => format!("test-{leaf}"),
+        },
+    }
+}
+
+/// The flat wire pairs of one parameter: an array as its first element
+/// `Name.0`, an object as every field of its model `Name.Field`.
+pub fn pairs_of(
+    action: &str,
+    name: &str,
+    leaf: &str,
+    ty: &Type,
+    depth: usize,
+) -> Vec<(String, String)> {
+    let c = Catalogue::get();
+    match ty {
+        Type::Array(inner) => pairs_of(action, &format!("{name}.0"), leaf, inner, depth),
+        Type::Ref(model) if depth < 4 => c.models[model]
+            .iter()
+            .flat_map(|f| {
+                pairs_of(
+                    action,
+                    &format!("{name}.{}", f.name),
+                    &f.name,
+                    &f.ty,
+                    depth + 1,
+                )
+            })
+            .collect(),
+        Type::Ref(_) => Vec::new(),
+        scalar => vec![(name.to_owned(), sample(action, leaf, scalar))],
+    }
+}
+
+/// The required parameters of `action` (Region and Zone set to the given
+/// ones whenever the action takes them), as flat wire pairs.
+pub fn required_params(
+    action: &str,
+    request: &[Field],
+    region: &str,
+    zone: &str,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in request {
+        match f.name.as_str() {
+            "Region" => out.push((f.name.clone(), region.to_owned())),
+            "Zone" => out.push((f.name.clone(), zone.to_owned())),
+            _ if f.required => out.extend(pairs_of(action, &f.name, &f.name, &f.ty, 0)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The pairs without one parameter (and its flattened children).
+pub fn without(params: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    let prefix = format!("{name}.");
+    params
+        .iter()
+        .filter(|(k, _)| k != name && !k.starts_with(&prefix))
+        .cloned()
+        .collect()
+}
