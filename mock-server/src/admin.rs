@@ -253,9 +253,18 @@ async fn seed(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     ok(json!({"seed": s.seed}))
 }
 
-async fn save(AxState(_shared): AxState<Arc<Shared>>) -> Response {
-    reply(
-        StatusCode::CONFLICT,
-        json!({"Status": 409, "Error": "no state file: start the mock with --state FILE to save"}),
-    )
+async fn save(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    if shared.config.state_file.is_none() {
+        return reply(
+            StatusCode::CONFLICT,
+            json!({"Status": 409, "Error": "no state file: start the mock with --state FILE to save"}),
+        );
+    }
+    match shared.save() {
+        Ok(path) => ok(json!({"Saved": path.display().to_string()})),
+        Err(e) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"Status": 500, "Error": e}),
+        ),
+    }
 }

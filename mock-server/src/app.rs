@@ -129,12 +129,24 @@ async fn api(
     if declared.is_some_and(|n| n > limit as u64) {
         return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large);
     }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+    let collected = tokio::time::timeout(
+        shared.config.read_timeout,
+        Limited::new(body, limit).collect(),
+    )
+    .await;
+    let bytes = match collected {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large)
         }
-        Err(e) => {
+        Err(_) => {
+            return record.http_error(
+                &shared,
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive within the read timeout",
+            )
+        }
+        Ok(Err(e)) => {
             return record.http_error(
                 &shared,
                 StatusCode::BAD_REQUEST,

@@ -45,4 +45,7 @@ pub mod support;
 pub mod validate;
 
 #[cfg(feature = "server")]
-pub use server::{Config, Credentials, MockServer, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN};
+pub use server::{
+    Config, Credentials, MockServer, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN,
+    DEFAULT_READ_TIMEOUT,
+};

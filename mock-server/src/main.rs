@@ -43,6 +43,13 @@ struct Args {
     /// Allow listening on a non-loopback address (the mock then warns).
     #[arg(long)]
     allow_non_loopback: bool,
+    /// Seconds a client may take to send a request head, and then its body.
+    #[arg(long, default_value_t = compshare_mock::DEFAULT_READ_TIMEOUT.as_secs())]
+    read_timeout: u64,
+    /// State file: loaded at start (a corrupt one is refused), saved
+    /// atomically on clean shutdown and on POST /_mock/save.
+    #[arg(long, env = "COMPSHARE_MOCK_STATE")]
+    state: Option<PathBuf>,
     /// Token the admin API (/_mock/) requires as `Authorization: Bearer TOKEN`;
     /// needed when listening on a non-loopback address.
     #[arg(long, env = "COMPSHARE_MOCK_ADMIN_TOKEN")]
@@ -130,12 +137,31 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             image_build_seconds: args.image_build_seconds,
         },
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
+        read_timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),
+        state_file: args.state.clone(),
     };
     let shared = Arc::new(Shared::new(config));
+    match shared.restore() {
+        Ok(true) => tracing::info!(file = ?args.state, "state loaded"),
+        Ok(false) => {}
+        Err(e) => {
+            eprintln!("compshare-mock: state file refused (left as it is): {e}");
+            return std::process::ExitCode::from(2);
+        }
+    }
     println!("compshare-mock listening on http://{addr}");
     println!("default account PublicKey: {default_key}");
     tracing::info!(%addr, "listening");
-    server::serve(listener, shared, shutdown_signal()).await;
+    server::serve(listener, shared.clone(), shutdown_signal()).await;
+    if shared.config.state_file.is_some() {
+        match shared.save() {
+            Ok(path) => tracing::info!(file = %path.display(), "state saved"),
+            Err(e) => {
+                eprintln!("compshare-mock: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     tracing::info!("stopped");
     std::process::ExitCode::SUCCESS
 }

@@ -14,6 +14,8 @@ use crate::state::{IdGen, State, Timings};
 
 /// Where the binary listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
+/// How long a client may take to send a request head, and then its body.
+pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest request body accepted, in bytes; a larger one gets 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
@@ -34,6 +36,11 @@ pub struct Config {
     pub timings: Timings,
     /// Token the admin API requires (`Authorization: Bearer …`); none on loopback.
     pub admin_token: Option<String>,
+    /// How long a client may take to send a request head, and then its body.
+    pub read_timeout: std::time::Duration,
+    /// Where the state is loaded from at start and saved to on clean
+    /// shutdown and `POST /_mock/save`.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -46,6 +53,8 @@ impl Default for Config {
             seed: None,
             timings: Timings::default(),
             admin_token: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            state_file: None,
         }
     }
 }
@@ -100,6 +109,40 @@ impl Shared {
             state.ids = IdGen::seeded(seed);
         }
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    /// Loads the state file, if one is configured and exists: `Ok(true)` when
+    /// it was loaded, an error naming the problem when it is corrupt (the
+    /// file is left as it is).
+    pub fn restore(&self) -> Result<bool, String> {
+        let Some(path) = &self.config.state_file else {
+            return Ok(false);
+        };
+        match crate::state::persist::load(path)? {
+            Some(mut state) => {
+                state.canned = self
+                    .fixtures
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .responses
+                    .clone();
+                *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Saves the state to the state file atomically; an error when none is
+    /// configured or the write fails.
+    pub fn save(&self) -> Result<std::path::PathBuf, String> {
+        let Some(path) = &self.config.state_file else {
+            return Err("no state file: start the mock with --state FILE to save".to_owned());
+        };
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        crate::state::persist::save(&state, path)
+            .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
+        Ok(path.clone())
     }
 
     /// Replaces the fixture set and resets to it.
@@ -175,6 +218,9 @@ impl MockServer {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
+        shared
+            .restore()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let (tx, rx) = oneshot::channel();
         tokio::spawn(serve(listener, shared.clone(), async {
             let _ = rx.await;
@@ -198,6 +244,9 @@ impl MockServer {
         let listener = runtime.block_on(TcpListener::bind(config.listen))?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
+        shared
+            .restore()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let (tx, rx) = oneshot::channel();
         let serving = shared.clone();
         let thread = std::thread::spawn(move || {
@@ -370,17 +419,47 @@ impl Drop for MockServer {
     }
 }
 
-/// Serves the app on `listener` until `shutdown` completes.
+/// Serves the app on `listener` until `shutdown` completes, then lets the
+/// requests in flight finish (for at most five seconds). A connection that
+/// does not send a whole request head within the read timeout is closed.
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let read_timeout = shared.config.read_timeout;
     let app = crate::app::app(shared);
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::error!(error = %e, "server stopped");
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, then go on.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
     }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod ids;
 pub mod images;
 pub mod instances;
+pub mod persist;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;

@@ -1,0 +1,294 @@
+//! Persistence: the whole state as one JSON file, written atomically
+//! (temporary file, fsync, rename), so a crash mid-save leaves the previous
+//! file whole; loaded with validation, so a corrupt file is refused with a
+//! reason rather than silently replaced.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Account, Clock, CompShareImage, IdGen, Images, Instance, State, Timings};
+
+/// The format version written in every file.
+pub const FORMAT: u32 = 1;
+
+/// The saved form of a [`State`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always [`FORMAT`].
+    pub format: u32,
+    /// Accounts, the default first.
+    pub accounts: Vec<Account>,
+    /// Every image.
+    pub images: Vec<CompShareImage>,
+    /// Every instance.
+    pub instances: Vec<Instance>,
+    /// Images being built: id, start, ready.
+    pub builds: Vec<(String, i64, i64)>,
+    /// Share lists: image id → account ids.
+    pub shares: BTreeMap<String, BTreeSet<String>>,
+    /// Every id ever handed out, so none is reused.
+    pub used_ids: Vec<String>,
+    /// Sequence counter.
+    pub seq: u64,
+    /// The virtual clock.
+    pub clock: Clock,
+    /// The id generator, so ids continue where they stopped.
+    pub ids: IdGen,
+    /// Durations.
+    pub timings: Timings,
+}
+
+impl State {
+    /// The saved form of this state.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut images: Vec<CompShareImage> = self.images.all().map(|i| (**i).clone()).collect();
+        images.sort_by(|a, b| a.comp_share_image_id.cmp(&b.comp_share_image_id));
+        let mut instances: Vec<Instance> = self.instances.values().cloned().collect();
+        instances.sort_by_key(|i| i.seq);
+        let mut builds: Vec<(String, i64, i64)> = self
+            .builds
+            .iter()
+            .map(|(k, (s, r))| (k.clone(), *s, *r))
+            .collect();
+        builds.sort();
+        let mut used_ids: Vec<String> = self.used_ids.iter().cloned().collect();
+        used_ids.sort();
+        Snapshot {
+            format: FORMAT,
+            accounts: self.accounts.iter().map(|a| (**a).clone()).collect(),
+            images,
+            instances,
+            builds,
+            shares: self
+                .shares
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            used_ids,
+            seq: self.seq,
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+            timings: self.timings,
+        }
+    }
+
+    /// Rebuilds a state from its saved form, checking that it holds
+    /// together: known accounts, unique ids, owners and images that exist.
+    pub fn from_snapshot(s: Snapshot) -> Result<State, String> {
+        if s.format != FORMAT {
+            return Err(format!("format {} is not {FORMAT}", s.format));
+        }
+        let mut state = State {
+            clock: s.clock,
+            ids: s.ids,
+            timings: s.timings,
+            seq: s.seq,
+            ..State::default()
+        };
+        for a in s.accounts {
+            if state.by_public_key.contains_key(&a.public_key) {
+                return Err(format!("account {} repeats a public key", a.account_id));
+            }
+            state
+                .by_public_key
+                .insert(a.public_key.clone(), state.accounts.len());
+            state.accounts.push(Arc::new(a));
+        }
+        let known: HashSet<String> = state
+            .accounts
+            .iter()
+            .map(|a| a.account_id.clone())
+            .collect();
+        let mut ids = HashSet::new();
+        for img in &s.images {
+            if !ids.insert(img.comp_share_image_id.clone()) {
+                return Err(format!("image {} appears twice", img.comp_share_image_id));
+            }
+            if img.is_custom() && !known.contains(&img.owner.account_id) {
+                return Err(format!(
+                    "image {} belongs to no account",
+                    img.comp_share_image_id
+                ));
+            }
+        }
+        state.images = Images::build(s.images);
+        let mut by_account: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        for inst in s.instances {
+            if !known.contains(&inst.account_id) {
+                return Err(format!("instance {} belongs to no account", inst.uhost_id));
+            }
+            if state.instances.contains_key(&inst.uhost_id) {
+                return Err(format!("instance {} appears twice", inst.uhost_id));
+            }
+            if let Some((at, _)) = inst.pending {
+                state.seq += 1;
+                state.events.insert((at, state.seq), inst.uhost_id.clone());
+            }
+            by_account
+                .entry(inst.account_id.clone())
+                .or_default()
+                .push((inst.seq, inst.uhost_id.clone()));
+            state.instances.insert(inst.uhost_id.clone(), inst);
+        }
+        for (account, mut list) in by_account {
+            list.sort();
+            state
+                .instances_by_account
+                .insert(account, list.into_iter().map(|(_, id)| id).collect());
+        }
+        for (id, start, ready) in s.builds {
+            if state.images.get(&id).is_none() {
+                return Err(format!("build of {id} names no image"));
+            }
+            state.seq += 1;
+            state.events.insert((ready, state.seq), id.clone());
+            state.builds.insert(id, (start, ready));
+        }
+        for (img, who) in s.shares {
+            if state.images.get(&img).is_none() || who.iter().any(|a| !known.contains(a)) {
+                return Err(format!(
+                    "the share list of {img} names an unknown image or account"
+                ));
+            }
+            state.shares.insert(img, who);
+        }
+        state.used_ids = s.used_ids.into_iter().collect();
+        state
+            .used_ids
+            .extend(state.images.all().map(|i| i.comp_share_image_id.clone()));
+        state.used_ids.extend(state.instances.keys().cloned());
+        Ok(state)
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
+/// rename over the old file, fsync of the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Saves a state to `path` atomically.
+pub fn save(state: &State, path: &Path) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(&state.snapshot()).map_err(std::io::Error::other)?;
+    write_atomic(path, &bytes)
+}
+
+/// Loads a state file: `Ok(None)` when there is none, an error naming the
+/// problem when it cannot be read or does not hold together.
+pub fn load(path: &Path) -> Result<Option<State>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+    };
+    let snapshot: Snapshot = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
+    State::from_snapshot(snapshot)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+
+    #[test]
+    fn a_saved_state_loads_back_the_same() {
+        let mut state = State::new(&Fixtures::builtin());
+        let account = state.accounts()[0].clone();
+        state.clock.freeze();
+        let spec = crate::state::InstanceSpec {
+            zone: "cn-wlcb-01".into(),
+            image_id: "compshareImage-165jmhx19ik7".into(),
+            cpu: 16,
+            memory: 65536,
+            gpu: 1,
+            gpu_type: "4090".into(),
+            machine_type: "G".into(),
+            charge_type: "Dynamic".into(),
+            name: String::new(),
+            boot_disk_gb: 100,
+            data_disks_gb: vec![],
+            quantity: 2,
+        };
+        state.create_instances(&account, &spec).unwrap();
+        let img = state
+            .create_custom_image(&account, "uhost-demo0run", "snap", "", None)
+            .unwrap();
+        state
+            .modify_shares(&account.account_id, "compshareImage-xxxx", &[56000002], &[])
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("compshare-persist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        save(&state, &path).unwrap();
+        let mut back = load(&path).unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_value(back.snapshot().images).unwrap(),
+            serde_json::to_value(state.snapshot().images).unwrap()
+        );
+        assert_eq!(back.snapshot().instances, state.snapshot().instances);
+        assert_eq!(back.snapshot().shares, state.snapshot().shares);
+        back.clock.advance(3600);
+        back.tick();
+        assert_eq!(
+            back.images.get(&img).unwrap().status,
+            "Available",
+            "a build in progress goes on after loading"
+        );
+        let next = back.ids.clone().id("uhost-", 8);
+        assert_eq!(
+            next,
+            state.ids.clone().id("uhost-", 8),
+            "ids continue where they stopped"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_or_inconsistent_file_is_refused_with_a_reason() {
+        let dir =
+            std::env::temp_dir().join(format!("compshare-persist-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        assert!(load(&path).unwrap().is_none(), "no file is no state");
+        std::fs::write(&path, b"{\"format\":1,").unwrap();
+        assert!(load(&path).unwrap_err().contains("not a state file"));
+        let mut snap = State::new(&Fixtures::builtin()).snapshot();
+        snap.images.push(snap.images[0].clone());
+        std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
+        assert!(load(&path).unwrap_err().contains("appears twice"));
+        let mut snap = State::new(&Fixtures::builtin()).snapshot();
+        snap.format = 99;
+        std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
+        assert!(load(&path).unwrap_err().contains("format 99"));
+    }
+}
