@@ -169,7 +169,7 @@ async fn api(
 
 async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
     let action = wire.params.get("Action");
-    record.entry.action = action.map(str::to_owned);
+    record.entry.action = action.map(|a| crate::wire::envelope::clip(a).into_owned());
     record.entry.form = Some(format!("{:?}", wire.form).to_lowercase());
     if shared.config.journal_size > 0 {
         record.entry.params = redact(wire.params.iter());

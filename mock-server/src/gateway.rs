@@ -39,7 +39,7 @@ fn check_and_run(
     let name = req.params.get("Action").ok_or(ApiError::MissingAction)?;
     let action = catalogue
         .action(name)
-        .ok_or_else(|| ApiError::ActionNotFound(name.to_owned()))?;
+        .ok_or_else(|| ApiError::ActionNotFound(crate::wire::envelope::clip(name).into_owned()))?;
     let given = req
         .signature
         .as_deref()

@@ -135,23 +135,51 @@ impl Journal {
     }
 }
 
-/// The parameters as the journal keeps them: secrets replaced.
+/// The most parameters one journal entry keeps; a request with more is
+/// recorded with the first ones and a `…` key counting the rest.
+pub const MAX_JOURNAL_PARAMS: usize = 200;
+/// The most bytes of a value a journal entry keeps.
+pub const MAX_JOURNAL_VALUE: usize = 1024;
+
+/// The parameters as the journal keeps them: secrets replaced, and bounded
+/// (at most [`MAX_JOURNAL_PARAMS`] pairs, values cut to [`MAX_JOURNAL_VALUE`]
+/// bytes) so a hostile request cannot fill memory through the journal.
 pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
-    params
-        .map(|(k, v)| {
-            let hidden = REDACTED_PARAMS
-                .iter()
-                .any(|r| k == *r || k.ends_with(&format!(".{r}")));
-            (
-                k.to_owned(),
-                if hidden {
-                    "<redacted>".to_owned()
-                } else {
-                    v.to_owned()
-                },
-            )
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    let mut skipped = 0usize;
+    for (k, v) in params {
+        if out.len() == MAX_JOURNAL_PARAMS {
+            skipped += 1;
+            continue;
+        }
+        let hidden = REDACTED_PARAMS
+            .iter()
+            .any(|r| k == *r || k.ends_with(&format!(".{r}")));
+        let value = if hidden {
+            "<redacted>".to_owned()
+        } else {
+            cut(v, MAX_JOURNAL_VALUE)
+        };
+        out.insert(cut(k, MAX_JOURNAL_VALUE), value);
+    }
+    if skipped > 0 {
+        out.insert(
+            "…".to_owned(),
+            format!("{skipped} more parameters not recorded"),
+        );
+    }
+    out
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]
@@ -193,6 +221,16 @@ mod tests {
         assert_eq!(j.count(&f), 1);
         j.clear();
         assert_eq!(j.count(&Filter::default()), 0);
+    }
+
+    #[test]
+    fn a_huge_request_is_recorded_bounded() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("k{i:04}")).collect();
+        let big = "x".repeat(5000);
+        let r = redact(keys.iter().map(|k| (k.as_str(), big.as_str())));
+        assert_eq!(r.len(), MAX_JOURNAL_PARAMS + 1);
+        assert_eq!(r["…"], "800 more parameters not recorded");
+        assert!(r["k0000"].len() <= MAX_JOURNAL_VALUE + 3);
     }
 
     #[test]

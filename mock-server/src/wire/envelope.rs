@@ -40,8 +40,26 @@ impl Answer {
 }
 
 /// The `Action` field of an answer to `action` (`Response` when none was sent).
+/// An overlong action name is cut to [`MAX_ECHO`] bytes (and marked with
+/// `…`) so an answer never echoes a megabyte back.
 pub fn response_name(action: Option<&str>) -> String {
-    format!("{}Response", action.unwrap_or(""))
+    format!("{}Response", clip(action.unwrap_or("")))
+}
+
+/// The most bytes of a client-supplied name an answer echoes.
+pub const MAX_ECHO: usize = 256;
+
+/// `s` cut to at most [`MAX_ECHO`] bytes on a character boundary, marked
+/// with `…` when cut.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_ECHO {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut end = MAX_ECHO;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
 /// Renders a success: `Action`, `RetCode` 0, then the answer's fields.
@@ -116,6 +134,15 @@ mod tests {
             text.starts_with(r#"{"Action":"FooResponse","RetCode":0,"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_overlong_action_is_clipped_on_a_character_boundary() {
+        let long = "é".repeat(1000);
+        let name = response_name(Some(&long));
+        assert!(name.len() <= MAX_ECHO + "…Response".len(), "{}", name.len());
+        assert!(name.ends_with("…Response"));
+        assert_eq!(clip("short"), "short");
     }
 
     #[test]
