@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State as AxState};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
@@ -25,6 +26,9 @@ use crate::journal::Filter;
 use crate::server::lock;
 use crate::Shared;
 
+/// Largest body the admin API reads (a whole fixture set), in bytes.
+pub const ADMIN_BODY_LIMIT: usize = 512 * 1024 * 1024;
+
 /// The admin routes, to be nested under `/_mock`.
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
@@ -42,6 +46,8 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/seed", post(seed))
         .route("/save", post(save))
         .layer(middleware::from_fn_with_state(shared, require_token))
+        // A fixture set can be large; the API's own limit does not apply here.
+        .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
 }
 
 async fn require_token(

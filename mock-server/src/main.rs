@@ -60,9 +60,12 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr; stdout carries only the start-up lines, so a
+    // supervisor can read the URL from it.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
 
     let fixtures = match &args.fixtures {
@@ -149,8 +152,14 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
-    println!("compshare-mock listening on http://{addr}");
-    println!("default account PublicKey: {default_key}");
+    // A closed stdout must not stop the mock: write errors are ignored.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "compshare-mock listening on http://{addr}");
+        let _ = writeln!(out, "default account PublicKey: {default_key}");
+        let _ = out.flush();
+    }
     tracing::info!(%addr, "listening");
     server::serve(listener, shared.clone(), shutdown_signal()).await;
     if shared.config.state_file.is_some() {

@@ -118,6 +118,7 @@ impl Shared {
         let Some(path) = &self.config.state_file else {
             return Ok(false);
         };
+        crate::state::persist::clean_leftovers(path);
         match crate::state::persist::load(path)? {
             Some(mut state) => {
                 state.canned = self

@@ -166,9 +166,13 @@ impl State {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
-/// rename over the old file, fsync of the directory.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file atomically: `write` fills a temporary file beside `path`,
+/// which is flushed, fsynced and renamed over `path`, then the directory is
+/// fsynced. A crash at any point leaves either the old file or the new one.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -179,10 +183,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
+        let file = std::fs::File::create(&tmp)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
@@ -195,10 +201,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Removes temporary files that saves interrupted by a crash left beside
+/// `path`.
+pub fn clean_leftovers(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&prefix) && n.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Saves a state to `path` atomically.
 pub fn save(state: &State, path: &Path) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec(&state.snapshot()).map_err(std::io::Error::other)?;
-    write_atomic(path, &bytes)
+    let snapshot = state.snapshot();
+    write_atomic(path, |out| {
+        serde_json::to_writer(out, &snapshot).map_err(std::io::Error::other)
+    })
 }
 
 /// Loads a state file: `Ok(None)` when there is none, an error naming the
