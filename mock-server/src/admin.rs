@@ -45,6 +45,13 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/clock/run", post(run))
         .route("/seed", post(seed))
         .route("/save", post(save))
+        .fallback(crate::app::not_found)
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"Status": 405, "Error": format!("{method} is not served here")}),
+            )
+        })
         .layer(middleware::from_fn_with_state(shared, require_token))
         // A fixture set can be large; the API's own limit does not apply here.
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))

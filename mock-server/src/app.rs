@@ -34,10 +34,20 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .nest("/_mock", admin::routes(shared.clone()))
         .route("/_mock/actions", get(crate::support::actions_route))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
-async fn not_found(uri: Uri) -> Response {
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    http_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{method} is not served on {}", uri.path()),
+        None,
+    )
+}
+
+/// The JSON 404 of any path the mock does not serve.
+pub(crate) async fn not_found(uri: Uri) -> Response {
     http_error(
         StatusCode::NOT_FOUND,
         &format!("no such path {}: the API is served on /", uri.path()),
