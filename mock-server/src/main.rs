@@ -1,4 +1,5 @@
 //! `compshare-mock`: parses flags and runs the library's server.
+#![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
