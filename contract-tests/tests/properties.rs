@@ -141,7 +141,7 @@ fn build_world(
     World {
         fixtures: Fixtures {
             accounts,
-            images,
+            images: images.into_iter().collect(),
             ..Fixtures::default()
         },
         listings,

@@ -8,12 +8,13 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::actions::canned::CannedAnswers;
 use crate::catalogue::{Catalogue, Type};
 use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
-use crate::state::{Account, CompShareImage};
+use crate::state::{Account, CompShareImage, Images, StoredImage};
 
 const BUILTIN_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
 const BUILTIN_IMAGES: &str = include_str!("../../fixtures/images.json");
@@ -55,8 +56,9 @@ const BUILTIN_INSTANCES: &str = include_str!("../../fixtures/instances.json");
 pub struct Fixtures {
     /// Accounts; the first is the default one.
     pub accounts: Vec<Account>,
-    /// Platform and custom images.
-    pub images: Vec<CompShareImage>,
+    /// Platform and custom images, indexed as the state keeps them (the
+    /// state shares this index until it changes an image).
+    pub images: Images,
     /// Canned answers by action, from `responses/<Action>.json`.
     pub responses: CannedAnswers,
     /// Instances to start with, from `instances.json`.
@@ -228,11 +230,7 @@ impl Fixtures {
                     ),
                 ));
             }
-            if !self
-                .images
-                .iter()
-                .any(|img| img.comp_share_image_id == inst.comp_share_image_id)
-            {
+            if self.images.get(&inst.comp_share_image_id).is_none() {
                 return Err(err(
                     "CompShareImageId",
                     format!(
@@ -388,32 +386,44 @@ fn parse_accounts(text: &str) -> Result<Vec<Account>, FixtureError> {
     Ok(out)
 }
 
-fn parse_images(text: &str, accounts: &[Account]) -> Result<Vec<CompShareImage>, FixtureError> {
+/// Reads `images.json` entry by entry into the index the state uses: the
+/// file is split into its entries without building a JSON tree of it, each
+/// entry is read straight into the model and rendered once. An entry the
+/// model does not take is read again as a JSON value and checked against
+/// the catalogue, so a refusal names the entry and the field. The refusals
+/// are those of reading the whole file as a JSON tree first: a file that
+/// is not JSON is refused as such whichever entry showed it.
+fn parse_images(text: &str, accounts: &[Account]) -> Result<Images, FixtureError> {
+    read_images(text, accounts).map_err(|entry_error| match list(IMAGES_FILE, text) {
+        Err(file_error) => file_error,
+        Ok(_) => entry_error,
+    })
+}
+
+fn read_images(text: &str, accounts: &[Account]) -> Result<Images, FixtureError> {
     let file = IMAGES_FILE;
-    let catalogue = Catalogue::get();
-    let model = Type::Ref("CompShareImage".to_owned());
-    let items = list(file, text)?;
-    let mut ids = HashSet::with_capacity(items.len());
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
+    let entries = serde_json::from_str::<Vec<&RawValue>>(text)
+        .map_err(|_| FixtureError::new(file, None, None, "expected a JSON list"))?;
+    let mut images = Images::default();
+    let mut owner_names: Option<(&str, &str)> = None;
+    for (i, raw) in entries.into_iter().enumerate() {
         let err =
             |field: &str, problem: String| FixtureError::new(file, Some(i), Some(field), problem);
-        if !item.is_object() {
-            return Err(FixtureError::new(file, Some(i), None, "expected an object"));
-        }
-        catalogue
-            .check(&item, &model, "")
-            .map_err(|m| err(&m.path, m.problem))?;
-        let mut img: CompShareImage = serde_json::from_value(item)
-            .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
+        let mut img = match serde_json::from_str::<CompShareImage>(raw.get()) {
+            Ok(img) => img,
+            Err(_) => return Err(refusal(i, raw)),
+        };
         if img.comp_share_image_id.is_empty() {
             return Err(err("CompShareImageId", "missing".into()));
         }
-        if !ids.insert(img.comp_share_image_id.clone()) {
-            return Err(err(
+        let duplicate = || {
+            err(
                 "CompShareImageId",
                 format!("duplicate id {}", img.comp_share_image_id),
-            ));
+            )
+        };
+        if images.get(&img.comp_share_image_id).is_some() {
+            return Err(duplicate());
         }
         if !IMAGE_TYPES.contains(&img.image_type.as_str()) {
             return Err(err(
@@ -434,25 +444,64 @@ fn parse_images(text: &str, accounts: &[Account]) -> Result<Vec<CompShareImage>,
             ));
         }
         if img.is_custom() {
-            let Some(owner) = accounts
-                .iter()
-                .find(|a| a.account_id == img.owner.account_id)
-            else {
-                return Err(err(
-                    "Owner.AccountId",
-                    format!(
-                        "{:?} names no account of accounts.json",
-                        img.owner.account_id
-                    ),
-                ));
+            // Most sets have a few accounts and long runs of one owner.
+            let name = match owner_names {
+                Some((id, name)) if id == img.owner.account_id => name,
+                _ => {
+                    let Some(owner) = accounts
+                        .iter()
+                        .find(|a| a.account_id == img.owner.account_id)
+                    else {
+                        return Err(err(
+                            "Owner.AccountId",
+                            format!(
+                                "{:?} names no account of accounts.json",
+                                img.owner.account_id
+                            ),
+                        ));
+                    };
+                    owner_names = Some((&owner.account_id, &owner.account_name));
+                    &owner.account_name
+                }
             };
             if img.owner.account_name.is_empty() {
-                img.owner.account_name = owner.account_name.clone();
+                img.owner.account_name = name.to_owned();
             }
         }
-        out.push(img);
+        images
+            .add_unsorted(StoredImage::new(&img))
+            .map_err(|_| duplicate())?;
     }
-    Ok(out)
+    images.sort_lists();
+    Ok(images)
+}
+
+/// Why an entry the model does not take is refused: as a JSON value, it is
+/// not an object, or the catalogue names the field that is wrong, or the
+/// model's own reading says what is.
+fn refusal(i: usize, raw: &RawValue) -> FixtureError {
+    let file = IMAGES_FILE;
+    let item: Value = match serde_json::from_str(raw.get()) {
+        Ok(v) => v,
+        // Not a JSON value: `parse_images` reports the file as not JSON.
+        Err(e) => return FixtureError::new(file, Some(i), None, e.to_string()),
+    };
+    if !item.is_object() {
+        return FixtureError::new(file, Some(i), None, "expected an object");
+    }
+    let model = Type::Ref("CompShareImage".to_owned());
+    if let Err(m) = Catalogue::get().check(&item, &model, "") {
+        return FixtureError::new(file, Some(i), Some(&m.path), m.problem);
+    }
+    match serde_json::from_value::<CompShareImage>(item) {
+        Err(e) => FixtureError::new(file, Some(i), None, e.to_string()),
+        Ok(_) => FixtureError::new(
+            file,
+            Some(i),
+            None,
+            "not read by the model although the catalogue takes it",
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -497,7 +546,7 @@ mod tests {
             .filter(|i| i.is_custom() && i.owner.account_id == first.account_id)
             .count();
         assert!(own >= 45, "{own}");
-        let statuses: HashSet<&str> = f.images.iter().map(|i| i.status.as_str()).collect();
+        let statuses: HashSet<String> = f.images.iter().map(|i| i.status).collect();
         assert!(statuses.len() >= 4);
         assert!(f.accounts.len() >= 2);
         assert!(f
@@ -549,6 +598,71 @@ mod tests {
             "images.json: entry 1: field CompShareImageId: duplicate id i1"
         );
         assert_eq!(image_error("{}"), "images.json: expected a JSON list");
+    }
+
+    #[test]
+    fn refusals_are_those_of_a_whole_file_read() {
+        // The id is checked before the status, as entries always were.
+        assert_eq!(
+            image_error(
+                r#"[{"CompShareImageId":"i1","ImageType":"System","Status":"Available"},{"CompShareImageId":"i1","ImageType":"System","Status":"Done"}]"#
+            ),
+            "images.json: entry 1: field CompShareImageId: duplicate id i1"
+        );
+        assert_eq!(
+            image_error("[5]"),
+            "images.json: entry 0: expected an object"
+        );
+        // A number no JSON reader takes makes the file not JSON, whichever
+        // entry holds it and whatever is wrong before it.
+        let e = image_error(
+            r#"[{"CompShareImageId":"i1","ImageType":"Nope","Status":"Available"},{"CompShareImageId":"i2","ImageType":"System","Status":"Available","Price":1e400}]"#,
+        );
+        assert!(
+            e.starts_with("images.json: invalid JSON: number out of range"),
+            "{e}"
+        );
+        // The catalogue takes any integer; the model only 64-bit signed ones.
+        let e = image_error(
+            r#"[{"CompShareImageId":"i1","ImageType":"System","Status":"Available","Size":18446744073709551615}]"#,
+        );
+        assert!(
+            e.starts_with("images.json: entry 0: invalid value: integer"),
+            "{e}"
+        );
+        assert!(image_error("[1,").starts_with("images.json: invalid JSON: "));
+    }
+
+    #[test]
+    fn a_set_is_read_into_listings_in_order_with_owner_names_filled_in() {
+        let images = r#"[
+            {"CompShareImageId":"i1","ImageType":"Custom","Status":"Available","CreateTime":5,"Owner":{"AccountId":"1"}},
+            {"CompShareImageId":"i2","ImageType":"Custom","Status":"Available","CreateTime":9,"Owner":{"AccountId":"1","AccountName":"own"}},
+            {"CompShareImageId":"p1","ImageType":"System","Status":"Available","Price":0.30000000000000004}
+        ]"#;
+        let f = Fixtures::from_json(ACCOUNTS, images).unwrap();
+        assert_eq!(f.images.len(), 3);
+        let page = f.images.custom_of(
+            "1",
+            None,
+            crate::state::Page {
+                offset: 0,
+                limit: 10,
+            },
+        );
+        let got: Vec<(String, String)> = page
+            .items
+            .iter()
+            .map(|s| (s.id().to_owned(), s.image().owner.account_name))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("i2".to_owned(), "own".to_owned()),
+                ("i1".to_owned(), "a".to_owned())
+            ]
+        );
+        assert_eq!(f.images.get("p1").unwrap().image().price, 0.1 + 0.2);
     }
 
     #[test]

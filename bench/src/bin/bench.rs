@@ -60,6 +60,10 @@ struct Args {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only load a server already running at this address (for profiling
+    /// it): random offsets over the first `--images` size, no start-up.
+    #[arg(long)]
+    against: Option<SocketAddr>,
 }
 
 /// How the processes are placed on cores.
@@ -699,6 +703,27 @@ fn main() -> std::process::ExitCode {
         }
     };
     let json_out = args.json.clone();
+    if let Some(addr) = args.against {
+        let n = args.images.first().copied().unwrap_or(10_000);
+        let result = runtime.block_on(load(
+            addr,
+            0,
+            Arc::new(bodies(Offsets::Random(n), 65_536, 2)),
+            args.connections,
+            Duration::from_secs_f64(args.warmup_seconds),
+            Duration::from_secs_f64(args.measure_seconds),
+        ));
+        return match result {
+            Ok(l) => {
+                println!("{}", l.json());
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bench: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(run(args, placement)) {
         Ok(v) => {
             if let Some(path) = json_out {

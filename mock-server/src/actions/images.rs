@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::error::ApiError;
 use crate::state::images::Software;
-use crate::state::{CompShareImage, ImageUpdate, Page, Publication};
+use crate::state::{ImageUpdate, Page, Publication, StoredImage};
 use crate::wire::params::Params;
 
 fn not_available(name: &str) -> ApiError {
@@ -17,7 +17,7 @@ fn image_id(params: &Params) -> &str {
     str_or(params, "CompShareImageId", "")
 }
 
-fn paged<'a>(all: &'a [&'a Arc<CompShareImage>], page: Page) -> &'a [&'a Arc<CompShareImage>] {
+fn paged<'a>(all: &'a [&'a Arc<StoredImage>], page: Page) -> &'a [&'a Arc<StoredImage>] {
     let start = page.offset.min(all.len());
     let end = start.saturating_add(page.limit).min(all.len());
     &all[start..end]
@@ -137,22 +137,21 @@ pub fn terminate_comp_share_custom_image(
 pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let offset = page(params)?.offset;
     let state = read_state(ctx);
-    let matches: Vec<&Arc<CompShareImage>> = state
+    let matches: Vec<&Arc<StoredImage>> = state
         .images
         .platform()
         .iter()
-        .filter(|i| params.get("ImageType").is_none_or(|t| i.image_type == t))
-        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
-        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
-        .filter(|i| {
-            params
-                .get("Tag")
-                .is_none_or(|t| i.tags.iter().any(|x| x == t))
-        })
-        .filter(|i| {
-            params
-                .get("CompShareImageId")
-                .is_none_or(|id| i.comp_share_image_id == id)
+        .filter(|stored| {
+            let i = stored.image();
+            params.get("ImageType").is_none_or(|t| i.image_type == t)
+                && params.get("Name").is_none_or(|n| i.name.contains(n))
+                && params.get("Author").is_none_or(|a| i.author == a)
+                && params
+                    .get("Tag")
+                    .is_none_or(|t| i.tags.iter().any(|x| x == t))
+                && params
+                    .get("CompShareImageId")
+                    .is_none_or(|id| i.comp_share_image_id == id)
         })
         .collect();
     let items = paged(
@@ -170,11 +169,11 @@ pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
 /// DescribeCompShareImageTags: the tags of the platform images, sorted.
 pub fn describe_comp_share_image_tags(ctx: &Ctx<'_>, _params: &Params) -> Result<Answer, ApiError> {
     let state = read_state(ctx);
-    let mut tags: Vec<&str> = state
+    let mut tags: Vec<String> = state
         .images
         .platform()
         .iter()
-        .flat_map(|i| i.tags.iter().map(String::as_str))
+        .flat_map(|i| i.image().tags)
         .collect();
     tags.sort_unstable();
     tags.dedup();
@@ -253,21 +252,20 @@ pub fn publish_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer
 pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let page = page(params)?;
     let state = read_state(ctx);
-    let matches: Vec<&Arc<CompShareImage>> = state
+    let matches: Vec<&Arc<StoredImage>> = state
         .images
         .community()
         .iter()
-        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
-        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
-        .filter(|i| {
-            params
-                .get("Tag")
-                .is_none_or(|t| i.tags.iter().any(|x| x == t))
-        })
-        .filter(|i| {
-            params
-                .get("CompShareImageId")
-                .is_none_or(|id| i.comp_share_image_id == id)
+        .filter(|stored| {
+            let i = stored.image();
+            params.get("Author").is_none_or(|a| i.author == a)
+                && params.get("Name").is_none_or(|n| i.name.contains(n))
+                && params
+                    .get("Tag")
+                    .is_none_or(|t| i.tags.iter().any(|x| x == t))
+                && params
+                    .get("CompShareImageId")
+                    .is_none_or(|id| i.comp_share_image_id == id)
         })
         .collect();
     Ok(Answer::new()

@@ -1,10 +1,19 @@
 //! Images: the `CompShareImage` model and the per-account index that serves
-//! DescribeCompShareCustomImages pages in O(log n + Limit).
+//! DescribeCompShareCustomImages pages in O(Limit), wherever the page is.
+//!
+//! The state keeps each image as its answer JSON, rendered once when the
+//! image is added or changed ([`StoredImage`]): a page of a listing is then
+//! a copy of bytes, and a million images take a fraction of the memory the
+//! decoded model would. The model is decoded again for the rare actions
+//! that read an image's fields.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// Image statuses the API documents.
 pub const IMAGE_STATUSES: &[&str] = &["Making", "Available", "UnAvailable", "Reviewing", "Offline"];
@@ -83,14 +92,6 @@ impl CompShareImage {
     pub fn is_custom(&self) -> bool {
         self.image_type == "Custom"
     }
-
-    /// The listing order: newest first, then by id, so pages are stable.
-    fn order_key(&self) -> (std::cmp::Reverse<i64>, &str) {
-        (
-            std::cmp::Reverse(self.create_time),
-            self.comp_share_image_id.as_str(),
-        )
-    }
 }
 
 /// A page request: `[offset, offset + limit)`.
@@ -112,118 +113,284 @@ pub struct Listing<'a, T> {
 }
 
 /// Which listing an image belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ListKey {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
     /// An account's custom images.
-    Custom(String),
+    Custom,
     /// Platform images (`System`, `App`).
     Platform,
     /// Published community images.
     Community,
 }
 
-impl ListKey {
-    fn of(image: &CompShareImage) -> ListKey {
-        match image.image_type.as_str() {
-            "Custom" => ListKey::Custom(image.owner.account_id.clone()),
-            "Community" => ListKey::Community,
-            _ => ListKey::Platform,
+/// An image as the state keeps it: its JSON exactly as an answer carries it
+/// (every field of the model, in the model's order), and the few fields the
+/// indexes need. It serialises as that JSON, copied, not re-rendered.
+#[derive(Debug)]
+pub struct StoredImage {
+    id: Box<str>,
+    create_time: i64,
+    kind: Kind,
+    /// The owning account of a custom image (shared among its images).
+    owner: Option<Arc<str>>,
+    json: Box<RawValue>,
+}
+
+impl StoredImage {
+    /// Renders an image once, for keeping.
+    pub fn new(image: &CompShareImage) -> StoredImage {
+        let kind = match image.image_type.as_str() {
+            "Custom" => Kind::Custom,
+            "Community" => Kind::Community,
+            _ => Kind::Platform,
+        };
+        StoredImage {
+            id: image.comp_share_image_id.as_str().into(),
+            create_time: image.create_time,
+            kind,
+            owner: (kind == Kind::Custom).then(|| Arc::from(image.owner.account_id.as_str())),
+            // Serialising plain strings, numbers and lists cannot fail.
+            json: serde_json::value::to_raw_value(image)
+                .expect("an image renders to JSON: it holds only strings, numbers and lists"),
         }
+    }
+
+    /// The image decoded from its JSON (equal to the one it was made from).
+    pub fn image(&self) -> CompShareImage {
+        serde_json::from_str(self.json.get())
+            .expect("a stored image decodes: it was rendered from the same model")
+    }
+
+    /// `CompShareImageId`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// `CreateTime`, epoch seconds.
+    pub fn create_time(&self) -> i64 {
+        self.create_time
+    }
+
+    /// Whether this is a custom image (listed by DescribeCompShareCustomImages).
+    pub fn is_custom(&self) -> bool {
+        self.kind == Kind::Custom
+    }
+
+    /// The owning account of a custom image.
+    pub fn owner_account_id(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The image's answer JSON.
+    pub fn json(&self) -> &RawValue {
+        &self.json
+    }
+
+    /// The listing order: newest first, then by id, so pages are stable.
+    fn order_key(&self) -> (std::cmp::Reverse<i64>, &str) {
+        (std::cmp::Reverse(self.create_time), &self.id)
+    }
+}
+
+impl Serialize for StoredImage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(s)
+    }
+}
+
+/// An entry of the id index: the image, hashed and compared by its id, so
+/// the set is looked up with a `&str` and keeps no second copy of the id.
+#[derive(Debug, Clone)]
+struct ById(Arc<StoredImage>);
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        &self.0.id
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ById {}
+
+impl Hash for ById {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // As `str` hashes, so that lookups by `&str` find it.
+        self.0.id.hash(h);
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct Index {
+    by_id: HashSet<ById>,
+    custom: HashMap<Arc<str>, Vec<Arc<StoredImage>>>,
+    platform: Vec<Arc<StoredImage>>,
+    community: Vec<Arc<StoredImage>>,
+}
+
+impl Index {
+    fn list(&self, image: &StoredImage) -> Option<&Vec<Arc<StoredImage>>> {
+        match image.kind {
+            Kind::Custom => self.custom.get(image.owner.as_deref().unwrap_or("")),
+            Kind::Platform => Some(&self.platform),
+            Kind::Community => Some(&self.community),
+        }
+    }
+
+    fn list_mut(&mut self, image: &StoredImage) -> &mut Vec<Arc<StoredImage>> {
+        match image.kind {
+            Kind::Custom => self
+                .custom
+                .entry(image.owner.clone().unwrap_or_else(|| Arc::from("")))
+                .or_default(),
+            Kind::Platform => &mut self.platform,
+            Kind::Community => &mut self.community,
+        }
+    }
+
+    /// Shares the owner string with the other images of the account.
+    fn intern_owner(&self, image: &mut StoredImage) {
+        if let Some(owner) = &image.owner {
+            if let Some((key, _)) = self.custom.get_key_value(&**owner) {
+                image.owner = Some(key.clone());
+            }
+        }
+    }
+
+    fn position(&self, image: &StoredImage) -> Option<usize> {
+        let list = self.list(image)?;
+        let at = list.partition_point(|i| i.order_key() < image.order_key());
+        list.get(at).filter(|i| i.id == image.id).map(|_| at)
     }
 }
 
 /// All images: by id, and each listing (an account's custom images, the
 /// platform images, the community images) kept in listing order, so a page
-/// is a slice.
+/// is a slice. Cloning is cheap: clones share the index until one of them
+/// changes it (copy on write), so a reset to the fixtures copies nothing.
 #[derive(Debug, Default, Clone)]
 pub struct Images {
-    by_id: HashMap<String, Arc<CompShareImage>>,
-    lists: HashMap<ListKey, Vec<Arc<CompShareImage>>>,
+    inner: Arc<Index>,
 }
 
 impl Images {
     /// Adds an image; returns false (and adds nothing) if the id is taken.
     pub fn insert(&mut self, image: CompShareImage) -> bool {
-        if self.by_id.contains_key(&image.comp_share_image_id) {
+        if self
+            .inner
+            .by_id
+            .contains(image.comp_share_image_id.as_str())
+        {
             return false;
         }
-        let image = Arc::new(image);
-        let list = self.lists.entry(ListKey::of(&image)).or_default();
-        let at = list.partition_point(|i| i.order_key() < image.order_key());
-        list.insert(at, image.clone());
-        self.by_id.insert(image.comp_share_image_id.clone(), image);
+        let mut stored = StoredImage::new(&image);
+        let index = Arc::make_mut(&mut self.inner);
+        index.intern_owner(&mut stored);
+        let stored = Arc::new(stored);
+        let list = index.list_mut(&stored);
+        let at = list.partition_point(|i| i.order_key() < stored.order_key());
+        list.insert(at, stored.clone());
+        index.by_id.insert(ById(stored));
         true
     }
 
+    /// Adds an image (as [`Images::insert`] does); fixture sets are built with it.
+    pub fn push(&mut self, image: CompShareImage) {
+        self.insert(image);
+    }
+
     /// Removes an image; returns it if it was there.
-    pub fn remove(&mut self, id: &str) -> Option<Arc<CompShareImage>> {
-        let image = self.by_id.remove(id)?;
-        if let Some(list) = self.lists.get_mut(&ListKey::of(&image)) {
-            let at = list.partition_point(|i| i.order_key() < image.order_key());
-            if list.get(at).is_some_and(|i| i.comp_share_image_id == id) {
-                list.remove(at);
-            }
+    pub fn remove(&mut self, id: &str) -> Option<CompShareImage> {
+        if !self.inner.by_id.contains(id) {
+            return None;
         }
-        Some(image)
+        let index = Arc::make_mut(&mut self.inner);
+        let ById(image) = index.by_id.take(id)?;
+        if let Some(at) = index.position(&image) {
+            index.list_mut(&image).remove(at);
+        }
+        Some(image.image())
     }
 
     /// Changes an image in place (its id, type, owner and `CreateTime` stay
     /// as they are, so it keeps its place in its listing).
     pub fn update(&mut self, id: &str, change: impl FnOnce(&mut CompShareImage)) -> bool {
-        let Some(old) = self.by_id.get(id).cloned() else {
+        let Some(ById(old)) = self.inner.by_id.get(id).cloned() else {
             return false;
         };
-        let mut new = (*old).clone();
+        let before = old.image();
+        let mut new = before.clone();
         change(&mut new);
-        new.comp_share_image_id = old.comp_share_image_id.clone();
-        new.image_type = old.image_type.clone();
-        new.owner = old.owner.clone();
-        new.create_time = old.create_time;
-        let new = Arc::new(new);
-        if let Some(list) = self.lists.get_mut(&ListKey::of(&old)) {
-            let at = list.partition_point(|i| i.order_key() < old.order_key());
-            if let Some(slot) = list.get_mut(at) {
-                *slot = new.clone();
-            }
+        new.comp_share_image_id = before.comp_share_image_id;
+        new.image_type = before.image_type;
+        new.owner = before.owner;
+        new.create_time = before.create_time;
+        let mut stored = StoredImage::new(&new);
+        stored.owner.clone_from(&old.owner);
+        let stored = Arc::new(stored);
+        let index = Arc::make_mut(&mut self.inner);
+        if let Some(at) = index.position(&old) {
+            index.list_mut(&old)[at] = stored.clone();
         }
-        self.by_id.insert(id.to_owned(), new);
+        index.by_id.replace(ById(stored));
         true
     }
 
-    /// Builds the index of many images at once (one sort per account rather
+    /// Builds the index of many images at once (one sort per listing rather
     /// than one insertion each); an image whose id is taken is left out.
     pub fn build(images: impl IntoIterator<Item = CompShareImage>) -> Images {
         let mut out = Images::default();
         for image in images {
-            if out.by_id.contains_key(&image.comp_share_image_id) {
-                continue;
-            }
-            let image = Arc::new(image);
-            out.lists
-                .entry(ListKey::of(&image))
-                .or_default()
-                .push(image.clone());
-            out.by_id.insert(image.comp_share_image_id.clone(), image);
+            let _ = out.add_unsorted(StoredImage::new(&image));
         }
-        for list in out.lists.values_mut() {
-            list.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-        }
+        out.sort_lists();
         out
     }
 
+    /// Adds an image without keeping its listing in order: fill with this,
+    /// then call [`Images::sort_lists`] once. Gives the image back if its id
+    /// is taken.
+    pub(crate) fn add_unsorted(&mut self, mut image: StoredImage) -> Result<(), StoredImage> {
+        let index = Arc::make_mut(&mut self.inner);
+        if index.by_id.contains(image.id()) {
+            return Err(image);
+        }
+        index.intern_owner(&mut image);
+        let image = Arc::new(image);
+        index.list_mut(&image).push(image.clone());
+        index.by_id.insert(ById(image));
+        Ok(())
+    }
+
+    /// Puts every listing in order after [`Images::add_unsorted`].
+    pub(crate) fn sort_lists(&mut self) {
+        let index = Arc::make_mut(&mut self.inner);
+        let by_order =
+            |a: &Arc<StoredImage>, b: &Arc<StoredImage>| a.order_key().cmp(&b.order_key());
+        for list in index.custom.values_mut() {
+            list.sort_unstable_by(by_order);
+        }
+        index.platform.sort_unstable_by(by_order);
+        index.community.sort_unstable_by(by_order);
+    }
+
     /// The image of that id.
-    pub fn get(&self, id: &str) -> Option<&Arc<CompShareImage>> {
-        self.by_id.get(id)
+    pub fn get(&self, id: &str) -> Option<&Arc<StoredImage>> {
+        self.inner.by_id.get(id).map(|b| &b.0)
     }
 
     /// Number of images of all kinds.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.inner.by_id.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.inner.by_id.is_empty()
     }
 
     /// An account's custom images, optionally only the one of an id, paged.
@@ -232,15 +399,20 @@ impl Images {
         account_id: &str,
         id: Option<&str>,
         page: Page,
-    ) -> Listing<'_, Arc<CompShareImage>> {
-        let all: &[Arc<CompShareImage>] = match id {
-            Some(id) => match self.by_id.get(id) {
-                Some(img) if img.is_custom() && img.owner.account_id == account_id => {
+    ) -> Listing<'_, Arc<StoredImage>> {
+        let all: &[Arc<StoredImage>] = match id {
+            Some(id) => match self.inner.by_id.get(id) {
+                Some(ById(img)) if img.owner_account_id() == Some(account_id) => {
                     std::slice::from_ref(img)
                 }
                 _ => &[],
             },
-            None => self.list(&ListKey::Custom(account_id.to_owned())),
+            None => self
+                .inner
+                .custom
+                .get(account_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
         };
         let start = page.offset.min(all.len());
         let end = start.saturating_add(page.limit).min(all.len());
@@ -250,23 +422,38 @@ impl Images {
         }
     }
 
-    fn list(&self, key: &ListKey) -> &[Arc<CompShareImage>] {
-        self.lists.get(key).map(Vec::as_slice).unwrap_or_default()
-    }
-
     /// Platform images (`System`, `App`) in listing order.
-    pub fn platform(&self) -> &[Arc<CompShareImage>] {
-        self.list(&ListKey::Platform)
+    pub fn platform(&self) -> &[Arc<StoredImage>] {
+        &self.inner.platform
     }
 
     /// Community images in listing order.
-    pub fn community(&self) -> &[Arc<CompShareImage>] {
-        self.list(&ListKey::Community)
+    pub fn community(&self) -> &[Arc<StoredImage>] {
+        &self.inner.community
     }
 
     /// Every image, in no particular order.
-    pub fn all(&self) -> impl Iterator<Item = &Arc<CompShareImage>> {
-        self.by_id.values()
+    pub fn all(&self) -> impl Iterator<Item = &Arc<StoredImage>> {
+        self.inner.by_id.iter().map(|b| &b.0)
+    }
+
+    /// Every image decoded, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = CompShareImage> + '_ {
+        self.all().map(|i| i.image())
+    }
+}
+
+impl Extend<CompShareImage> for Images {
+    fn extend<T: IntoIterator<Item = CompShareImage>>(&mut self, iter: T) {
+        for image in iter {
+            self.insert(image);
+        }
+    }
+}
+
+impl FromIterator<CompShareImage> for Images {
+    fn from_iter<T: IntoIterator<Item = CompShareImage>>(iter: T) -> Self {
+        Images::build(iter)
     }
 }
 
@@ -344,12 +531,12 @@ mod tests {
             )
             .items
             .iter()
-            .map(|i| i.comp_share_image_id.clone())
+            .map(|i| i.id().to_owned())
             .collect()
         };
         assert_eq!(page(&built), page(&imgs));
         assert!(imgs.update("a", |i| i.name = "renamed".into()));
-        assert_eq!(imgs.get("a").unwrap().name, "renamed");
+        assert_eq!(imgs.get("a").unwrap().image().name, "renamed");
         assert_eq!(page(&imgs), vec!["c", "a", "b"]);
         assert_eq!(
             imgs.custom_of(
@@ -361,6 +548,7 @@ mod tests {
                 }
             )
             .items[0]
+                .image()
                 .name,
             "renamed"
         );
@@ -376,11 +564,7 @@ mod tests {
                 limit: 100,
             },
         );
-        let ids: Vec<&str> = all
-            .items
-            .iter()
-            .map(|i| i.comp_share_image_id.as_str())
-            .collect();
+        let ids: Vec<&str> = all.items.iter().map(|i| i.id()).collect();
         assert_eq!((all.total, ids), (3, vec!["c", "a", "b"]));
         let page = imgs.custom_of(
             "1",
@@ -424,5 +608,50 @@ mod tests {
             .total,
             1
         );
+    }
+
+    #[test]
+    fn a_stored_image_renders_as_the_model_and_decodes_back_equal() {
+        let mut img = custom("i1", "1", 5);
+        img.name = "quote \" and é".into();
+        img.price = 0.1 + 0.2;
+        img.tags = vec!["a".into(), "b".into()];
+        img.softwares.applications = vec!["JupyterLab".into()];
+        let stored = StoredImage::new(&img);
+        assert_eq!(stored.json().get(), serde_json::to_string(&img).unwrap());
+        assert_eq!(stored.image(), img);
+        assert_eq!(
+            serde_json::to_string(&[Arc::new(stored)]).unwrap(),
+            format!("[{}]", serde_json::to_string(&img).unwrap())
+        );
+    }
+
+    #[test]
+    fn clones_share_the_index_until_one_changes() {
+        let mut a = Images::build([custom("x", "1", 1), custom("y", "1", 2)]);
+        let b = a.clone();
+        assert!(a.update("x", |i| i.name = "changed".into()));
+        assert!(a.insert(custom("z", "1", 3)));
+        assert!(a.remove("y").is_some());
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.get("x").unwrap().image().name, "");
+        assert!(b.get("y").is_some() && b.get("z").is_none());
+        assert_eq!(a.get("x").unwrap().image().name, "changed");
+        let ids = |i: &Images| -> Vec<String> {
+            i.custom_of(
+                "1",
+                None,
+                Page {
+                    offset: 0,
+                    limit: 10,
+                },
+            )
+            .items
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect()
+        };
+        assert_eq!(ids(&a), ["z", "x"]);
+        assert_eq!(ids(&b), ["y", "x"]);
     }
 }

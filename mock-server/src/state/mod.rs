@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use accounts::Account;
 pub use clock::Clock;
 pub use ids::IdGen;
-pub use images::{CompShareImage, Images, Listing, Page};
+pub use images::{CompShareImage, Images, Listing, Page, StoredImage};
 pub use instances::{Disk, Instance, InstanceState};
 
 use crate::actions::canned::CannedAnswers;
@@ -209,12 +209,8 @@ impl State {
                 .insert(a.public_key.clone(), s.accounts.len());
             s.accounts.push(Arc::new(a.clone()));
         }
-        s.images = Images::build(fixtures.images.iter().cloned());
-        s.used_ids = s
-            .images
-            .all()
-            .map(|i| i.comp_share_image_id.clone())
-            .collect();
+        s.images = fixtures.images.clone();
+        s.used_ids = s.images.all().map(|i| i.id().to_owned()).collect();
         s.canned = fixtures.responses.clone();
         for f in &fixtures.instances {
             s.add_fixture_instance(f);
@@ -223,7 +219,7 @@ impl State {
     }
 
     fn add_fixture_instance(&mut self, f: &crate::fixtures::InstanceFixture) {
-        let image = self.images.get(&f.comp_share_image_id).cloned();
+        let image = self.images.get(&f.comp_share_image_id).map(|i| i.image());
         self.seq += 1;
         let state = if f.state == "Stopped" {
             InstanceState::Stopped
@@ -308,8 +304,8 @@ impl State {
             .iter()
             .map(|a| serde_json::json!({"AccountId": a.account_id, "AccountName": a.account_name, "PublicKey": a.public_key}))
             .collect();
-        let mut images: Vec<&Arc<CompShareImage>> = self.images.all().collect();
-        images.sort_by(|a, b| a.comp_share_image_id.cmp(&b.comp_share_image_id));
+        let mut images: Vec<&Arc<StoredImage>> = self.images.all().collect();
+        images.sort_by(|a, b| a.id().cmp(b.id()));
         let mut instances: Vec<&Instance> = self.instances.values().collect();
         instances.sort_by_key(|i| i.seq);
         let shares: BTreeMap<&String, &BTreeSet<String>> =
@@ -379,8 +375,8 @@ impl State {
     /// An image the account may create an instance from: a platform or
     /// community image, its own custom image, or one shared with it; it must
     /// be Available.
-    pub fn usable_image(&self, account_id: &str, image_id: &str) -> Option<&Arc<CompShareImage>> {
-        let img = self.images.get(image_id)?;
+    pub fn usable_image(&self, account_id: &str, image_id: &str) -> Option<CompShareImage> {
+        let img = self.images.get(image_id)?.image();
         let visible = match img.image_type.as_str() {
             "Custom" => {
                 img.owner.account_id == account_id
@@ -402,8 +398,7 @@ impl State {
     ) -> Result<Vec<String>, ApiError> {
         let img = self
             .usable_image(&account.account_id, &spec.image_id)
-            .ok_or_else(|| not_available("CompShareImageId"))?
-            .clone();
+            .ok_or_else(|| not_available("CompShareImageId"))?;
         let (unit, _) = hourly_price(&spec.gpu_type).ok_or_else(|| not_available("GpuType"))?;
         let now = self.clock.now();
         let boot = self.timings.boot_seconds;
@@ -595,8 +590,7 @@ impl State {
         self.instance_in(account_id, uhost_id, REINSTALL.from, REINSTALL.action)?;
         let img = self
             .usable_image(account_id, image_id)
-            .ok_or_else(|| not_available("CompShareImageId"))?
-            .clone();
+            .ok_or_else(|| not_available("CompShareImageId"))?;
         self.transition(account_id, uhost_id, &REINSTALL)?;
         if let Some(inst) = self.instances.get_mut(uhost_id) {
             inst.image_id = img.comp_share_image_id.clone();
@@ -655,14 +649,10 @@ impl State {
 
     // ---- custom images -----------------------------------------------------
 
-    fn own_custom(
-        &self,
-        account_id: &str,
-        image_id: &str,
-    ) -> Result<&Arc<CompShareImage>, ApiError> {
+    fn own_custom(&self, account_id: &str, image_id: &str) -> Result<&Arc<StoredImage>, ApiError> {
         self.images
             .get(image_id)
-            .filter(|i| i.is_custom() && i.owner.account_id == account_id)
+            .filter(|i| i.owner_account_id() == Some(account_id))
             .ok_or_else(|| not_available("CompShareImageId"))
     }
 
@@ -699,7 +689,7 @@ impl State {
                 "CreateCompShareCustomImage",
             )?
             .clone();
-        let source = self.images.get(&inst.image_id).cloned();
+        let source = self.images.get(&inst.image_id).map(|i| i.image());
         let id = self.fresh_id("compshareImage-", 12);
         let image = CompShareImage {
             comp_share_image_id: id,
@@ -713,8 +703,7 @@ impl State {
                 account_id: account.account_id.clone(),
                 account_name: account.account_name.clone(),
             },
-            softwares: softwares
-                .unwrap_or_else(|| source.map(|s| s.softwares.clone()).unwrap_or_default()),
+            softwares: softwares.unwrap_or_else(|| source.map(|s| s.softwares).unwrap_or_default()),
             source_gpu_type: inst.gpu_type.clone(),
             size: inst.disks.first().map(|d| d.size).unwrap_or(0),
             ..CompShareImage::default()
@@ -728,7 +717,7 @@ impl State {
         account_id: &str,
         image_id: &str,
     ) -> Result<(f64, i64, i64), ApiError> {
-        let img = self.own_custom(account_id, image_id)?;
+        let img = self.own_custom(account_id, image_id)?.image();
         let total = self.timings.image_build_seconds as i64;
         Ok(match (img.status.as_str(), self.builds.get(image_id)) {
             ("Making", Some((start, ready))) => {
@@ -753,7 +742,7 @@ impl State {
         image_id: &str,
         target_name: &str,
     ) -> Result<String, ApiError> {
-        let src = self.own_custom(&account.account_id, image_id)?.clone();
+        let src = self.own_custom(&account.account_id, image_id)?.image();
         if src.status != "Available" {
             return Err(ApiError::WrongState {
                 id: image_id.to_owned(),
@@ -762,7 +751,7 @@ impl State {
             });
         }
         let id = self.fresh_id("compshareImage-", 12);
-        let mut copy = (*src).clone();
+        let mut copy = src.clone();
         copy.comp_share_image_id = id;
         copy.name = if target_name.is_empty() {
             format!("{}-copy", src.name)
@@ -874,16 +863,16 @@ impl State {
     }
 
     /// DescribeCompShareSharingImages: images other accounts share with this one.
-    pub fn shared_with(&self, account_id: &str, id: Option<&str>) -> Vec<&Arc<CompShareImage>> {
-        let mut v: Vec<&Arc<CompShareImage>> = self
+    pub fn shared_with(&self, account_id: &str, id: Option<&str>) -> Vec<&Arc<StoredImage>> {
+        let mut v: Vec<&Arc<StoredImage>> = self
             .shares
             .iter()
             .filter(|(img, who)| who.contains(account_id) && id.is_none_or(|id| id == img.as_str()))
             .filter_map(|(img, _)| self.images.get(img))
             .collect();
         v.sort_by(|a, b| {
-            (std::cmp::Reverse(a.create_time), &a.comp_share_image_id)
-                .cmp(&(std::cmp::Reverse(b.create_time), &b.comp_share_image_id))
+            (std::cmp::Reverse(a.create_time()), a.id())
+                .cmp(&(std::cmp::Reverse(b.create_time()), b.id()))
         });
         v
     }
@@ -896,7 +885,7 @@ impl State {
         image_id: &str,
         p: Publication,
     ) -> Result<String, ApiError> {
-        let src = self.own_custom(&account.account_id, image_id)?.clone();
+        let src = self.own_custom(&account.account_id, image_id)?.image();
         if src.status != "Available" {
             return Err(ApiError::WrongState {
                 id: image_id.to_owned(),
@@ -905,7 +894,7 @@ impl State {
             });
         }
         let now = self.clock.now();
-        let mut img = (*src).clone();
+        let mut img = src.clone();
         img.comp_share_image_id = self.fresh_id("compshareImage-", 12);
         img.image_type = "Community".to_owned();
         img.status = "Available".to_owned();

@@ -46,7 +46,7 @@ pub struct Snapshot {
 impl State {
     /// The saved form of this state.
     pub fn snapshot(&self) -> Snapshot {
-        let mut images: Vec<CompShareImage> = self.images.all().map(|i| (**i).clone()).collect();
+        let mut images: Vec<CompShareImage> = self.images.iter().collect();
         images.sort_by(|a, b| a.comp_share_image_id.cmp(&b.comp_share_image_id));
         let mut instances: Vec<Instance> = self.instances.values().cloned().collect();
         instances.sort_by_key(|i| i.seq);
@@ -160,7 +160,7 @@ impl State {
         state.used_ids = s.used_ids.into_iter().collect();
         state
             .used_ids
-            .extend(state.images.all().map(|i| i.comp_share_image_id.clone()));
+            .extend(state.images.all().map(|i| i.id().to_owned()));
         state.used_ids.extend(state.instances.keys().cloned());
         Ok(state)
     }
@@ -290,7 +290,7 @@ mod tests {
         back.clock.advance(3600);
         back.tick();
         assert_eq!(
-            back.images.get(&img).unwrap().status,
+            back.images.get(&img).unwrap().image().status,
             "Available",
             "a build in progress goes on after loading"
         );
