@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::State as AxState;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use crate::catalogue::Catalogue;
 use crate::error::ApiError;
 use crate::faults::FaultRule;
-use crate::journal::{redact, Entry, SignatureDiagnosis, REDACTED_PARAMS};
+use crate::journal::{Entry, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
 use crate::server::lock;
 use crate::wire::envelope::{render_error, render_http_error, render_success};
 use crate::wire::request::{self, Verb, WireError, WireRequest};
@@ -59,6 +59,8 @@ pub(crate) async fn not_found(uri: Uri) -> Response {
 struct Record {
     started: Instant,
     entry: Entry,
+    /// The request's parameters as the journal keeps them.
+    params: PackedParams,
 }
 
 impl Record {
@@ -91,6 +93,7 @@ impl Record {
                 fault: None,
                 duration_micros: 0,
             },
+            params: PackedParams::default(),
         }
     }
 
@@ -105,9 +108,9 @@ impl Record {
             micros = self.entry.duration_micros,
             "request"
         );
-        let id = self.entry.request_id.clone();
-        lock(&shared.journal).record(self.entry);
-        json_response(status, body, Some(&id))
+        let resp = json_response(status, body, Some(&self.entry.request_id));
+        lock(&shared.journal).record_packed(self.entry, self.params);
+        resp
     }
 
     fn http_error(mut self, shared: &Shared, status: StatusCode, message: &str) -> Response {
@@ -117,13 +120,10 @@ impl Record {
     }
 }
 
-async fn api(
-    AxState(shared): AxState<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Request) -> Response {
+    // The request taken whole: no copy of its headers or URI.
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let record = Record::new(&shared);
     let verb = match method {
         Method::GET => Verb::Get,
@@ -135,9 +135,9 @@ async fn api(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let too_large = format!("body larger than the limit of {limit} bytes");
+    let too_large = || format!("body larger than the limit of {limit} bytes");
     if declared.is_some_and(|n| n > limit as u64) {
-        return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large);
+        return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large());
     }
     let collected = tokio::time::timeout(
         shared.config.read_timeout,
@@ -147,7 +147,7 @@ async fn api(
     let bytes = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large)
+            return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large())
         }
         Err(_) => {
             return record.http_error(
@@ -180,14 +180,11 @@ async fn api(
 async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
     let action = wire.params.get("Action");
     record.entry.action = action.map(|a| crate::wire::envelope::clip(a).into_owned());
-    record.entry.form = Some(format!("{:?}", wire.form).to_lowercase());
+    record.entry.form = Some(wire.form.as_str().to_owned());
     if shared.config.journal_size > 0 {
-        record.entry.params = redact(wire.params.iter());
+        record.params = PackedParams::redacted(wire.params.iter());
         if wire.signature.is_some() {
-            record
-                .entry
-                .params
-                .insert("Signature".to_owned(), "<redacted>".to_owned());
+            record.params.push("Signature", "<redacted>");
         }
     }
     let fault = lock(&shared.faults).take(action, &wire.params);
@@ -249,6 +246,7 @@ fn apply_fault(
     let take = |r: &mut Record| Record {
         started: r.started,
         entry: r.entry.clone(),
+        params: r.params.clone(),
     };
     if let Some(code) = rule.ret_code {
         let message = rule
@@ -319,10 +317,15 @@ pub(crate) fn json_response(status: StatusCode, body: Vec<u8>, id: Option<&str>)
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    let id = id
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    let fresh;
+    let id = match id {
+        Some(id) => id,
+        None => {
+            fresh = uuid::Uuid::new_v4().to_string();
+            &fresh
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(id) {
         h.insert(REQUEST_ID_HEADER, v);
     }
     resp

@@ -87,7 +87,9 @@ impl Filter {
 /// The ring buffer.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    entries: VecDeque<Entry>,
+    /// Entries with their parameters packed; the packed ones are unpacked
+    /// into the entry when it is read.
+    entries: VecDeque<(Entry, PackedParams)>,
     capacity: usize,
     next_seq: u64,
 }
@@ -103,7 +105,13 @@ impl Journal {
     }
 
     /// Records an entry, giving it its sequence number; the oldest goes when full.
-    pub fn record(&mut self, mut entry: Entry) {
+    pub fn record(&mut self, entry: Entry) {
+        self.record_packed(entry, PackedParams::default());
+    }
+
+    /// Records an entry whose parameters are packed (they are added to the
+    /// entry's own when it is read): the cheap way to keep every request.
+    pub fn record_packed(&mut self, mut entry: Entry, params: PackedParams) {
         entry.seq = self.next_seq;
         self.next_seq += 1;
         if self.capacity == 0 {
@@ -112,21 +120,28 @@ impl Journal {
         if self.entries.len() == self.capacity {
             self.entries.pop_front();
         }
-        self.entries.push_back(entry);
+        self.entries.push_back((entry, params));
     }
 
     /// Entries matching the filter, oldest first.
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|e| filter.matches(e))
-            .cloned()
+            .filter(|(e, _)| filter.matches(e))
+            .map(|(e, packed)| {
+                let mut e = e.clone();
+                packed.unpack_into(&mut e.params);
+                e
+            })
             .collect()
     }
 
     /// How many entries match.
     pub fn count(&self, filter: &Filter) -> usize {
-        self.entries.iter().filter(|e| filter.matches(e)).count()
+        self.entries
+            .iter()
+            .filter(|(e, _)| filter.matches(e))
+            .count()
     }
 
     /// Forgets every entry.
@@ -152,10 +167,7 @@ pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<
             skipped += 1;
             continue;
         }
-        let hidden = REDACTED_PARAMS
-            .iter()
-            .any(|r| k == *r || k.ends_with(&format!(".{r}")));
-        let value = if hidden {
+        let value = if is_secret(k) {
             "<redacted>".to_owned()
         } else {
             cut(v, MAX_JOURNAL_VALUE)
@@ -169,6 +181,88 @@ pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<
         );
     }
     out
+}
+
+/// Parameters as the journal keeps them ([`redact`]'s rules), packed back
+/// to back in one string: two allocations per request where a map takes
+/// two per parameter. Unpacked when the journal is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackedParams {
+    text: String,
+    /// End of each key and of its value in `text`.
+    ends: Vec<(u32, u32)>,
+}
+
+impl PackedParams {
+    /// The parameters with [`redact`]'s rules applied, packed. The keys are
+    /// distinct, as a request's parameters are.
+    pub fn redacted<'a>(params: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Self {
+        let mut out = PackedParams::default();
+        if params.clone().any(|(k, _)| k.len() > MAX_JOURNAL_VALUE) {
+            // Keys cut to the same prefix collapse into one: let the map decide.
+            for (k, v) in redact(params) {
+                out.push(&k, &v);
+            }
+            return out;
+        }
+        let (count, bytes) = params.clone().fold((0, 32), |(n, b), (k, v)| {
+            (n + 1, b + k.len() + v.len().min(MAX_JOURNAL_VALUE + 3))
+        });
+        out.text
+            .reserve(bytes.min(MAX_JOURNAL_PARAMS * 2 * MAX_JOURNAL_VALUE));
+        out.ends.reserve(count.min(MAX_JOURNAL_PARAMS) + 2);
+        let mut skipped = 0usize;
+        for (k, v) in params {
+            if out.ends.len() == MAX_JOURNAL_PARAMS {
+                skipped += 1;
+                continue;
+            }
+            if is_secret(k) {
+                out.push(k, "<redacted>");
+            } else {
+                out.push(k, clipped(v, MAX_JOURNAL_VALUE).as_ref());
+            }
+        }
+        if skipped > 0 {
+            out.push("…", &format!("{skipped} more parameters not recorded"));
+        }
+        out
+    }
+
+    /// Adds a pair (a later pair of the same key wins when unpacked).
+    pub fn push(&mut self, key: &str, value: &str) {
+        if self.text.len() + key.len() + value.len() > u32::MAX as usize {
+            return;
+        }
+        self.text.push_str(key);
+        let k = self.text.len() as u32;
+        self.text.push_str(value);
+        self.ends.push((k, self.text.len() as u32));
+    }
+
+    /// Inserts the pairs into `map`, in the order they were added.
+    pub fn unpack_into(&self, map: &mut BTreeMap<String, String>) {
+        let mut at = 0usize;
+        for &(k, v) in &self.ends {
+            let (k, v) = (k as usize, v as usize);
+            map.insert(self.text[at..k].to_owned(), self.text[k..v].to_owned());
+            at = v;
+        }
+    }
+}
+
+fn is_secret(key: &str) -> bool {
+    REDACTED_PARAMS
+        .iter()
+        .any(|r| key == *r || key.strip_suffix(r).is_some_and(|head| head.ends_with('.')))
+}
+
+/// `s` cut to at most `max` bytes on a character boundary and marked with `…`.
+fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(cut(s, max))
 }
 
 fn cut(s: &str, max: usize) -> String {
@@ -231,6 +325,47 @@ mod tests {
         assert_eq!(r.len(), MAX_JOURNAL_PARAMS + 1);
         assert_eq!(r["…"], "800 more parameters not recorded");
         assert!(r["k0000"].len() <= MAX_JOURNAL_VALUE + 3);
+    }
+
+    #[test]
+    fn packed_parameters_unpack_to_the_redacted_map() {
+        let keys: Vec<String> = (0..300).map(|i| format!("k{i:04}")).collect();
+        let big = "é".repeat(900);
+        let cases: Vec<Vec<(String, String)>> = vec![
+            vec![],
+            vec![
+                ("Action".into(), "A".into()),
+                ("Password".into(), "p".into()),
+                ("Disks.0.Password".into(), "p".into()),
+                ("XPassword".into(), "shown".into()),
+                ("Name".into(), big.clone()),
+            ],
+            keys.iter().map(|k| (k.clone(), "v".to_owned())).collect(),
+            vec![
+                (format!("{}a", "x".repeat(1100)), "1".into()),
+                (format!("{}b", "x".repeat(1100)), "2".into()),
+                ("Signature".into(), "s".into()),
+            ],
+        ];
+        for pairs in cases {
+            let it = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let mut unpacked = BTreeMap::new();
+            PackedParams::redacted(it.clone()).unpack_into(&mut unpacked);
+            assert_eq!(unpacked, redact(it), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn a_packed_entry_reads_back_whole() {
+        let mut j = Journal::new(4);
+        let mut packed = PackedParams::redacted([("Action", "A"), ("Password", "x")].into_iter());
+        packed.push("Signature", "<redacted>");
+        j.record_packed(entry("A", 0), packed);
+        let e = &j.query(&Filter::default())[0];
+        assert_eq!(e.params["Action"], "A");
+        assert_eq!(e.params["Password"], "<redacted>");
+        assert_eq!(e.params["Signature"], "<redacted>");
+        assert_eq!(e.params.len(), 3);
     }
 
     #[test]

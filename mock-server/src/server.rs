@@ -71,8 +71,9 @@ pub struct Shared {
     pub journal: Mutex<Journal>,
     /// Fault rules in force.
     pub faults: Mutex<Faults>,
-    /// Request ids, seeded when the mock is.
-    request_ids: Mutex<Option<IdGen>>,
+    /// Request ids: from the seed when the mock is seeded, else from a
+    /// generator seeded once with OS randomness (no system call per request).
+    request_ids: Mutex<IdGen>,
     /// The seed in force.
     seed: Mutex<Option<u64>>,
     /// The settings the mock was started with.
@@ -88,7 +89,7 @@ impl Shared {
             fixtures: RwLock::new(fixtures),
             journal: Mutex::new(Journal::new(config.journal_size)),
             faults: Mutex::new(Faults::default()),
-            request_ids: Mutex::new(None),
+            request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),
             config,
         };
@@ -155,7 +156,7 @@ impl Shared {
     /// Makes generated resource ids, request ids and fault draws reproducible.
     pub fn set_seed(&self, seed: u64) {
         *lock(&self.seed) = Some(seed);
-        *lock(&self.request_ids) = Some(IdGen::seeded(seed ^ 0x5eed));
+        *lock(&self.request_ids) = IdGen::seeded(seed ^ 0x5eed);
         lock(&self.faults).seed(seed);
         self.state.write().unwrap_or_else(|e| e.into_inner()).ids = IdGen::seeded(seed);
     }
@@ -167,10 +168,7 @@ impl Shared {
 
     /// A fresh request id: random, or from the seeded stream.
     pub fn next_request_id(&self) -> String {
-        match lock(&self.request_ids).as_mut() {
-            Some(ids) => ids.uuid(),
-            None => uuid::Uuid::new_v4().to_string(),
-        }
+        lock(&self.request_ids).uuid()
     }
 }
 

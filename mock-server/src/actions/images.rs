@@ -38,7 +38,7 @@ pub fn describe_comp_share_custom_images(
     );
     Ok(Answer::new()
         .field("TotalCount", &listing.total)
-        .field("ImageSet", listing.items))
+        .rendered_list("ImageSet", listing.items))
 }
 
 fn software_param(params: &Params) -> Option<Software> {

@@ -192,6 +192,12 @@ impl StoredImage {
     }
 }
 
+impl crate::wire::envelope::Rendered for StoredImage {
+    fn json(&self) -> &RawValue {
+        &self.json
+    }
+}
+
 impl Serialize for StoredImage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.json.serialize(s)

@@ -64,7 +64,7 @@ impl Params {
     }
 
     /// All pairs in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 

@@ -30,6 +30,17 @@ pub enum Form {
     Query,
 }
 
+impl Form {
+    /// The name the journal gives it: `form`, `json` or `query`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::Form => "form",
+            Form::Json => "json",
+            Form::Query => "query",
+        }
+    }
+}
+
 /// A request reduced to what the gateway checks.
 #[derive(Debug, Clone)]
 pub struct WireRequest {
@@ -71,20 +82,17 @@ pub fn parse(
         return from_pairs(decode_pairs(query.as_bytes())?, Form::Query);
     }
     let mime = content_type
-        .map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        .map(|ct| ct.split(';').next().unwrap_or("").trim())
         .unwrap_or_default();
-    let mut req = match mime.as_str() {
-        // curl -d without -H sends form; a body with no type is read as form too.
-        "application/x-www-form-urlencoded" | "" => from_pairs(decode_pairs(body)?, Form::Form)?,
-        "application/json" => from_json(body)?,
-        other => return Err(WireError::UnsupportedMediaType(other.to_owned())),
-    };
+    let mut req =
+        if mime.is_empty() || mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            // curl -d without -H sends form; a body with no type is read as form too.
+            from_pairs(decode_pairs(body)?, Form::Form)?
+        } else if mime.eq_ignore_ascii_case("application/json") {
+            from_json(body)?
+        } else {
+            return Err(WireError::UnsupportedMediaType(mime.to_ascii_lowercase()));
+        };
     // The Go SDK repeats `?Action=` in the URL of a POST; only the body is
     // signed, so the query only supplies an Action the body lacks.
     if req.params.get("Action").is_none() {
@@ -102,7 +110,7 @@ pub fn parse(
 /// Splits `a=1&b=2` and percent-decodes keys and values (`+` is a space).
 /// Empty segments and segments with an empty key are skipped.
 pub fn decode_pairs(input: &[u8]) -> Result<Vec<(String, String)>, WireError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(input.iter().filter(|b| **b == b'&').count() + 1);
     for seg in input.split(|b| *b == b'&') {
         if seg.is_empty() {
             continue;
@@ -122,6 +130,10 @@ pub fn decode_pairs(input: &[u8]) -> Result<Vec<(String, String)>, WireError> {
 }
 
 fn decode(raw: &[u8]) -> Result<String, std::string::FromUtf8Error> {
+    if !raw.iter().any(|b| *b == b'+' || *b == b'%') {
+        // Nothing to decode: one copy.
+        return String::from_utf8(raw.to_vec());
+    }
     let plus: Vec<u8> = raw
         .iter()
         .map(|b| if *b == b'+' { b' ' } else { *b })

@@ -110,8 +110,13 @@ pub fn verify(
     given: Option<&str>,
 ) -> Result<(), SignatureError> {
     let given = given.ok_or(SignatureError::Missing)?;
-    let expected = digest(canonical, private_key);
-    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+    let mut h = Sha1::new();
+    h.update(canonical.as_bytes());
+    h.update(private_key.as_bytes());
+    let mut expected = [0u8; 40];
+    // 20 bytes always fit 40 hex digits.
+    let _ = hex::encode_to_slice(h.finalize(), &mut expected);
+    if bool::from(expected.as_slice().ct_eq(given.as_bytes())) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
