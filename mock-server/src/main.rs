@@ -153,6 +153,9 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    // Listen for the signals before saying so: a supervisor may send one as
+    // soon as it reads the line.
+    let shutdown = shutdown_signal();
     // A closed stdout must not stop the mock: write errors are ignored.
     {
         use std::io::Write;
@@ -162,7 +165,7 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    server::serve(listener, shared.clone(), shutdown_signal()).await;
+    server::serve(listener, shared.clone(), shutdown).await;
     if shared.config.state_file.is_some() {
         match shared.save() {
             Ok(path) => tracing::info!(file = %path.display(), "state saved"),
@@ -176,23 +179,33 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are in place when this
+/// returns, not only once the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        let wait = |s: std::io::Result<Signal>| async move {
+            match s {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        let (int, term) = (
+            wait(signal(SignalKind::interrupt())),
+            wait(signal(SignalKind::terminate())),
+        );
+        async move {
+            tokio::select! {
+                _ = int => {},
+                _ = term => {},
+            }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
