@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::faults::FaultRule;
 use crate::journal::{Entry, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
 use crate::server::lock;
-use crate::wire::envelope::{render_error, render_http_error, render_success};
+use crate::wire::envelope::{render_error, render_http_error};
 use crate::wire::request::{self, Verb, WireError, WireRequest};
 use crate::{admin, diagnose, gateway, Shared};
 
@@ -97,7 +97,7 @@ impl Record {
         }
     }
 
-    fn finish(mut self, shared: &Shared, body: Vec<u8>, status: StatusCode) -> Response {
+    fn finish(mut self, shared: &Shared, body: impl Into<Body>, status: StatusCode) -> Response {
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
         tracing::info!(
@@ -199,23 +199,23 @@ async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Respo
     }
     let outcome = gateway::handle(shared, &wire);
     record.entry.account = outcome.account.as_ref().map(|a| a.account_id.clone());
-    let body = match &outcome.result {
+    let body = match outcome.result {
         Ok(answer) => {
             record.entry.ret_code = Some(0);
-            render_success(action, answer)
+            answer.into_body(action)
         }
         Err(e) => {
             record.entry.ret_code = Some(e.ret_code());
             record.entry.message = Some(e.message());
             record.entry.refused_by = Some(e.check().to_owned());
-            if *e == ApiError::SignatureMismatch {
+            if e == ApiError::SignatureMismatch {
                 let cat = action.and_then(|a| Catalogue::get().action(a));
                 record.entry.signature = Some(SignatureDiagnosis {
                     canonical: redact_canonical(&wire),
                     hints: diagnose::signature_hints(&wire, cat),
                 });
             }
-            render_error(action, e.ret_code(), &e.message())
+            render_error(action, e.ret_code(), &e.message()).into()
         }
     };
     record.finish(shared, body, StatusCode::OK)
@@ -310,8 +310,12 @@ fn http_error(status: StatusCode, message: &str, id: Option<&str>) -> Response {
 }
 
 /// A JSON answer with the request id header (a fresh random one when none is given).
-pub(crate) fn json_response(status: StatusCode, body: Vec<u8>, id: Option<&str>) -> Response {
-    let mut resp = (status, body).into_response();
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: impl Into<Body>,
+    id: Option<&str>,
+) -> Response {
+    let mut resp = (status, body.into()).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -405,7 +405,8 @@ fn read_images(text: &str, accounts: &[Account]) -> Result<Images, FixtureError>
     let entries = serde_json::from_str::<Vec<&RawValue>>(text)
         .map_err(|_| FixtureError::new(file, None, None, "expected a JSON list"))?;
     let mut images = Images::default();
-    let mut owner_names: Option<(&str, &str)> = None;
+    images.reserve(entries.len());
+    let mut owner: Option<&Account> = None;
     for (i, raw) in entries.into_iter().enumerate() {
         let err =
             |field: &str, problem: String| FixtureError::new(file, Some(i), Some(field), problem);
@@ -416,14 +417,26 @@ fn read_images(text: &str, accounts: &[Account]) -> Result<Images, FixtureError>
         if img.comp_share_image_id.is_empty() {
             return Err(err("CompShareImageId", "missing".into()));
         }
-        let duplicate = || {
-            err(
+        // The owner of a custom image, looked up once per run of one owner.
+        if img.is_custom() && owner.is_none_or(|a| a.account_id != img.owner.account_id) {
+            owner = accounts
+                .iter()
+                .find(|a| a.account_id == img.owner.account_id);
+        }
+        let owner = owner.filter(|a| img.is_custom() && a.account_id == img.owner.account_id);
+        if let Some(a) = owner {
+            if img.owner.account_name.is_empty() {
+                img.owner.account_name.clone_from(&a.account_name);
+            }
+        }
+        // Added now, so that a taken id is found by the insertion itself; an
+        // entry refused below refuses the whole set anyway. The checks are
+        // reported in the order they always were: the id first.
+        if images.add_unsorted(StoredImage::new(&img)).is_err() {
+            return Err(err(
                 "CompShareImageId",
                 format!("duplicate id {}", img.comp_share_image_id),
-            )
-        };
-        if images.get(&img.comp_share_image_id).is_some() {
-            return Err(duplicate());
+            ));
         }
         if !IMAGE_TYPES.contains(&img.image_type.as_str()) {
             return Err(err(
@@ -443,34 +456,15 @@ fn read_images(text: &str, accounts: &[Account]) -> Result<Images, FixtureError>
                 "must be 0 (private) or 1 (public)".into(),
             ));
         }
-        if img.is_custom() {
-            // Most sets have a few accounts and long runs of one owner.
-            let name = match owner_names {
-                Some((id, name)) if id == img.owner.account_id => name,
-                _ => {
-                    let Some(owner) = accounts
-                        .iter()
-                        .find(|a| a.account_id == img.owner.account_id)
-                    else {
-                        return Err(err(
-                            "Owner.AccountId",
-                            format!(
-                                "{:?} names no account of accounts.json",
-                                img.owner.account_id
-                            ),
-                        ));
-                    };
-                    owner_names = Some((&owner.account_id, &owner.account_name));
-                    &owner.account_name
-                }
-            };
-            if img.owner.account_name.is_empty() {
-                img.owner.account_name = name.to_owned();
-            }
+        if img.is_custom() && owner.is_none() {
+            return Err(err(
+                "Owner.AccountId",
+                format!(
+                    "{:?} names no account of accounts.json",
+                    img.owner.account_id
+                ),
+            ));
         }
-        images
-            .add_unsorted(StoredImage::new(&img))
-            .map_err(|_| duplicate())?;
     }
     images.sort_lists();
     Ok(images)

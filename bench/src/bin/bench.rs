@@ -54,6 +54,17 @@ struct Args {
     /// How many times to time the start-up with the built-in fixtures.
     #[arg(long, default_value_t = 5)]
     startup_runs: usize,
+    /// Turns the measured time is split into; the servers are measured in
+    /// turn in each, so a passing load on the machine weighs on all alike.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Let the load generator sleep when it waits for answers. By default it
+    /// stays awake (it yields in a loop), so that no server pays for waking
+    /// it: on a virtual machine a wake-up of an idle core costs the sender
+    /// microseconds, and only a server slower than the load generator leaves
+    /// it idle.
+    #[arg(long)]
+    no_spin: bool,
     /// Do not pin the servers and the load generator to separate cores.
     #[arg(long)]
     no_pin: bool,
@@ -64,6 +75,9 @@ struct Args {
     /// it): random offsets over the first `--images` size, no start-up.
     #[arg(long)]
     against: Option<SocketAddr>,
+    /// With `--against`: always this Offset instead of random ones.
+    #[arg(long)]
+    offset: Option<usize>,
 }
 
 /// How the processes are placed on cores.
@@ -248,7 +262,10 @@ async fn request_once(addr: SocketAddr, body: Bytes) -> Result<Bytes, String> {
     send(&mut sender, addr, body).await
 }
 
-/// What one load run measured.
+/// Whether the load generator stays awake while it waits (`--no-spin` unsets it).
+static SPIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// What one load run (or several, merged) measured.
 #[derive(Debug, Clone)]
 struct Load {
     requests: u64,
@@ -256,30 +273,68 @@ struct Load {
     seconds: f64,
     hist: Histogram<u64>,
     body_bytes: u64,
+    /// CPU time the server used while measured, in seconds.
     server_cpu: Option<f64>,
+    /// CPU time the load generator used while measured, in seconds.
     loadgen_cpu: Option<f64>,
+    /// Requests per second of each run merged in.
+    runs: Vec<f64>,
 }
 
 impl Load {
+    fn empty() -> Result<Load, String> {
+        Ok(Load {
+            requests: 0,
+            errors: 0,
+            seconds: 0.0,
+            hist: Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?,
+            body_bytes: 0,
+            server_cpu: Some(0.0),
+            loadgen_cpu: Some(0.0),
+            runs: Vec::new(),
+        })
+    }
+
+    fn merge(&mut self, other: &Load) -> Result<(), String> {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.seconds += other.seconds;
+        self.body_bytes += other.body_bytes;
+        self.hist.add(&other.hist).map_err(|e| e.to_string())?;
+        self.server_cpu = self.server_cpu.zip(other.server_cpu).map(|(a, b)| a + b);
+        self.loadgen_cpu = self.loadgen_cpu.zip(other.loadgen_cpu).map(|(a, b)| a + b);
+        self.runs.extend(&other.runs);
+        Ok(())
+    }
+
     fn rps(&self) -> f64 {
         self.requests as f64 / self.seconds
     }
+
     fn p(&self, q: f64) -> u64 {
         self.hist.value_at_quantile(q)
     }
+
+    /// Server CPU time per answered request, in microseconds.
+    fn cpu_per_request(&self) -> Option<f64> {
+        Some(self.server_cpu? * 1e6 / self.requests.max(1) as f64)
+    }
+
     fn json(&self) -> Value {
         json!({
             "requests": self.requests,
             "errors": self.errors,
             "seconds": self.seconds,
             "requests_per_second": self.rps(),
+            "runs_requests_per_second": self.runs,
             "latency_us": {
                 "p50": self.p(0.5), "p90": self.p(0.9), "p99": self.p(0.99),
                 "max": self.hist.max(), "mean": self.hist.mean(),
             },
             "mean_body_bytes": self.body_bytes.checked_div(self.requests.max(1)),
-            "server_cpu_share": self.server_cpu,
-            "loadgen_cpu_share": self.loadgen_cpu,
+            "server_cpu_seconds": self.server_cpu,
+            "server_cpu_us_per_request": self.cpu_per_request(),
+            "loadgen_cpu_seconds": self.loadgen_cpu,
         })
     }
 }
@@ -297,6 +352,13 @@ async fn load(
     let begin = Instant::now();
     let measure_start = begin + warmup;
     let end = measure_start + measure;
+    if SPIN.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::spawn(async move {
+            while Instant::now() < end {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
     let mut tasks = Vec::new();
     for c in 0..connections {
         let bodies = bodies.clone();
@@ -341,17 +403,11 @@ async fn load(
     let (s0, l0) = (procfs::cpu_seconds(server_pid), procfs::cpu_seconds(me));
     tokio::time::sleep_until(end.into()).await;
     let (s1, l1) = (procfs::cpu_seconds(server_pid), procfs::cpu_seconds(me));
-    let seconds = measure.as_secs_f64();
-    let share = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / seconds);
-    let mut out = Load {
-        requests: 0,
-        errors: 0,
-        seconds,
-        hist: Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?,
-        body_bytes: 0,
-        server_cpu: share(s0, s1),
-        loadgen_cpu: share(l0, l1),
-    };
+    let used = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
+    let mut out = Load::empty()?;
+    out.seconds = measure.as_secs_f64();
+    out.server_cpu = used(s0, s1);
+    out.loadgen_cpu = used(l0, l1);
     for t in tasks {
         let (hist, n, errors, bytes) = t.await.map_err(|e| e.to_string())??;
         out.hist.add(&hist).map_err(|e| e.to_string())?;
@@ -359,18 +415,19 @@ async fn load(
         out.errors += errors;
         out.body_bytes += bytes;
     }
+    out.runs.push(out.rps());
     Ok(out)
 }
 
-/// One server's row of the results.
-struct Row {
+/// A server under test and what it measured.
+struct Target {
     name: String,
     images: Option<usize>,
-    startup: Duration,
+    server: Server,
+    bodies: Arc<Vec<Bytes>>,
     idle_rss: Option<u64>,
-    load_peak_rss: Option<u64>,
+    peak_rss_after_start: Option<u64>,
     load: Load,
-    peak_rss: Option<u64>,
 }
 
 fn mib(b: Option<u64>) -> String {
@@ -441,8 +498,11 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
             ));
         }
     }
+    let rounds = args.rounds.max(1);
     let warmup = Duration::from_secs_f64(args.warmup_seconds);
-    let measure = Duration::from_secs_f64(args.measure_seconds);
+    let slice = Duration::from_secs_f64(args.measure_seconds / rounds as f64);
+    // Each slice after the warm-up opens fresh connections: a short settle.
+    let settle = Duration::from_secs_f64((args.warmup_seconds / 5.0).min(0.5));
     let load_before = procfs::load_average();
     eprintln!(
         "bench: {} cores, server on core {:?}, load generator on core {:?}; load average {:?}",
@@ -470,12 +530,12 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
     );
 
     let mut sizes = args.images.clone();
-    if sizes.is_empty() {
-        return Err("--images needs at least one size".into());
-    }
     sizes.dedup();
-    let mut sets = Vec::new();
-    for &n in &sizes {
+    if sizes.is_empty() || sizes.iter().any(|n| *n < LIMIT) {
+        return Err(format!("--images needs sizes of at least {LIMIT}"));
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
         let t = Instant::now();
         let dir = compshare_bench::fixtures::ensure_set(&args.fixtures_root, n)
             .map_err(|e| format!("generating the {n}-image set: {e}"))?;
@@ -484,29 +544,20 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
             t.elapsed().as_secs_f64(),
             dir.display()
         );
-        sets.push((n, dir));
-    }
-
-    let mut rows = Vec::new();
-    let mut baseline_body: Option<PathBuf> = None;
-    let mut page_cost = None;
-    let largest = *sizes.iter().max().unwrap_or(&0);
-    for (i, (n, dir)) in sets.iter().enumerate() {
-        let s = start(&mock, &mock_args(Some(dir)), placement.server_core).await?;
-        check_page(&s.first_page, *n)?;
+        let s = start(&mock, &mock_args(Some(&dir)), placement.server_core).await?;
+        check_page(&s.first_page, n)?;
         let idle = idle_rss(s.pid()).await;
-        let load_peak = procfs::peak_rss(s.pid());
+        let peak = procfs::peak_rss(s.pid());
         eprintln!(
             "bench: mock with {n} images: first answer after {:.0} ms, RSS {} (peak {})",
             s.startup.as_secs_f64() * 1e3,
             mib(idle),
-            mib(load_peak)
+            mib(peak)
         );
         if i == 0 {
             // The baseline answers with exactly this page.
             let path = args.fixtures_root.join("baseline-page.json");
             std::fs::write(&path, &s.first_page).map_err(|e| e.to_string())?;
-            baseline_body = Some(path.clone());
             let b = start(
                 &baseline,
                 &["--body-file".to_owned(), path.display().to_string()],
@@ -514,97 +565,138 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
             )
             .await?;
             let idle_b = idle_rss(b.pid()).await;
-            let l = load(
-                b.addr,
-                b.pid(),
-                Arc::new(bodies(Offsets::Random(*n), 65_536, 1)),
-                args.connections,
-                warmup,
-                measure,
-            )
-            .await?;
-            eprintln!("bench: baseline: {:.0} req/s", l.rps());
-            rows.push(Row {
+            let peak_b = procfs::peak_rss(b.pid());
+            targets.push(Target {
                 name: "baseline".into(),
                 images: None,
-                startup: b.startup,
+                server: b,
+                bodies: Arc::new(bodies(Offsets::Random(n), 65_536, 1)),
                 idle_rss: idle_b,
-                load_peak_rss: None,
-                peak_rss: procfs::peak_rss(b.pid()),
-                load: l,
+                peak_rss_after_start: peak_b,
+                load: Load::empty()?,
             });
         }
-        let l = load(
-            s.addr,
-            s.pid(),
-            Arc::new(bodies(Offsets::Random(*n), 65_536, 2)),
-            args.connections,
-            warmup,
-            measure,
-        )
-        .await?;
-        eprintln!("bench: mock with {n} images: {:.0} req/s", l.rps());
-        let peak = procfs::peak_rss(s.pid());
-        if *n == largest && *n >= LIMIT {
-            let short = Duration::from_secs_f64((args.measure_seconds / 2.0).max(0.5));
-            let mut runs = Vec::new();
-            for offset in [0, n - LIMIT] {
-                let l = load(
-                    s.addr,
-                    s.pid(),
-                    Arc::new(bodies(Offsets::Fixed(offset), 1, 0)),
-                    args.connections,
-                    warmup.min(Duration::from_secs(1)),
-                    short,
-                )
-                .await?;
-                eprintln!(
-                    "bench: mock with {n} images, Offset {offset}: {:.0} req/s",
-                    l.rps()
-                );
-                runs.push((offset, l));
-            }
-            page_cost = Some((*n, runs));
-        }
-        rows.push(Row {
+        targets.push(Target {
             name: "compshare-mock".into(),
-            images: Some(*n),
-            startup: s.startup,
+            images: Some(n),
+            server: s,
+            bodies: Arc::new(bodies(Offsets::Random(n), 65_536, 2 + n as u64)),
             idle_rss: idle,
-            load_peak_rss: load_peak,
-            peak_rss: peak,
-            load: l,
+            peak_rss_after_start: peak,
+            load: Load::empty()?,
         });
     }
+
+    // Warm every server up, then measure them in turns, so that a passing
+    // load on the machine weighs on all of them alike.
+    for t in &targets {
+        load(
+            t.server.addr,
+            t.server.pid(),
+            t.bodies.clone(),
+            args.connections,
+            Duration::ZERO,
+            warmup,
+        )
+        .await?;
+    }
+    for round in 1..=rounds {
+        for t in targets.iter_mut() {
+            let l = load(
+                t.server.addr,
+                t.server.pid(),
+                t.bodies.clone(),
+                args.connections,
+                settle,
+                slice,
+            )
+            .await?;
+            eprintln!(
+                "bench: round {round}/{rounds}: {}{}: {:.0} req/s",
+                t.name,
+                t.images.map_or(String::new(), |n| format!(" ({n} images)")),
+                l.rps()
+            );
+            t.load.merge(&l)?;
+        }
+    }
+
+    // The page cost at both ends of the largest list, in turns too.
+    let largest = *sizes.iter().max().unwrap_or(&LIMIT);
+    let mut page_cost = Vec::new();
+    if let Some(t) = targets.iter().find(|t| t.images == Some(largest)) {
+        let ends = [0, largest - LIMIT];
+        let mut loads = vec![Load::empty()?, Load::empty()?];
+        for _ in 0..rounds {
+            for (k, offset) in ends.iter().enumerate() {
+                let l = load(
+                    t.server.addr,
+                    t.server.pid(),
+                    Arc::new(bodies(Offsets::Fixed(*offset), 1, 0)),
+                    args.connections,
+                    settle,
+                    slice,
+                )
+                .await?;
+                loads[k].merge(&l)?;
+            }
+        }
+        for (offset, l) in ends.into_iter().zip(loads) {
+            eprintln!(
+                "bench: {largest} images, Offset {offset}: {:.0} req/s",
+                l.rps()
+            );
+            page_cost.push((offset, l));
+        }
+    }
+    let peaks: Vec<Option<u64>> = targets
+        .iter()
+        .map(|t| procfs::peak_rss(t.server.pid()))
+        .collect();
     let load_after = procfs::load_average();
 
     // Report.
-    let base = rows
+    let base = targets
         .iter()
-        .find(|r| r.images.is_none())
-        .map(|r| r.load.rps())
-        .unwrap_or(f64::NAN);
+        .find(|t| t.images.is_none())
+        .map(|t| (t.load.rps(), t.load.cpu_per_request()))
+        .unwrap_or((f64::NAN, None));
     println!("## Throughput and latency\n");
     println!(
-        "{} keep-alive connections, {:.0} s warm-up, {:.0} s measured; `DescribeCompShareCustomImages`, Limit 20, random Offset.\n",
+        "{} keep-alive connections; {:.0} s warm-up, then {:.0} s measured per server in {rounds} turns; `DescribeCompShareCustomImages`, Limit 20, random Offset.\n",
         args.connections, args.warmup_seconds, args.measure_seconds
     );
-    println!("| server | images | req/s | p50 | p99 | ratio to baseline | server CPU | load generator CPU | peak RSS | body | errors |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for r in &rows {
+    println!("| server | images | req/s | mock / baseline | p50 | p99 | server CPU per request | server CPU | load generator CPU | peak RSS | body | errors |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (t, peak) in targets.iter().zip(&peaks) {
+        let l = &t.load;
         println!(
-            "| {} | {} | {:.0} | {} µs | {} µs | {:.2} | {} | {} | {} | {} B | {} |",
-            r.name,
-            r.images.map_or("–".to_owned(), |n| n.to_string()),
-            r.load.rps(),
-            r.load.p(0.5),
-            r.load.p(0.99),
-            r.load.rps() / base,
-            pct(r.load.server_cpu),
-            pct(r.load.loadgen_cpu),
-            mib(r.peak_rss),
-            r.load.body_bytes / r.load.requests.max(1),
-            r.load.errors
+            "| {} | {} | {:.0} | {:.2} | {} µs | {} µs | {} | {} | {} | {} | {} B | {} |",
+            t.name,
+            t.images.map_or("–".to_owned(), |n| n.to_string()),
+            l.rps(),
+            l.rps() / base.0,
+            l.p(0.5),
+            l.p(0.99),
+            l.cpu_per_request()
+                .map_or("n/a".into(), |c| format!("{c:.1} µs")),
+            pct(l.server_cpu.map(|c| c / l.seconds)),
+            pct(l.loadgen_cpu.map(|c| c / l.seconds)),
+            mib(*peak),
+            l.body_bytes / l.requests.max(1),
+            l.errors
+        );
+    }
+    println!("\nReq/s of each turn:\n");
+    for t in &targets {
+        let runs: Vec<String> = t.load.runs.iter().map(|r| format!("{r:.0}")).collect();
+        println!(
+            "- {}{}: {}",
+            t.name,
+            t.images.map_or(String::new(), |n| format!(", {n} images")),
+            runs.join(", ")
         );
     }
     println!("\n## Start-up and memory\n");
@@ -617,40 +709,42 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
         startup_max.as_secs_f64() * 1e3,
         mib(default_idle)
     );
-    for r in &rows {
+    for t in &targets {
         println!(
             "| {}{} | {:.1} ms | {} | {} |",
-            r.name,
-            r.images.map_or(String::new(), |n| format!(", {n} images")),
-            r.startup.as_secs_f64() * 1e3,
-            mib(r.idle_rss),
-            mib(r.load_peak_rss)
+            t.name,
+            t.images.map_or(String::new(), |n| format!(", {n} images")),
+            t.server.startup.as_secs_f64() * 1e3,
+            mib(t.idle_rss),
+            mib(t.peak_rss_after_start)
         );
     }
     let mut cost_json = Value::Null;
-    if let Some((n, runs)) = &page_cost {
-        println!("\n## Page cost: Offset 0 against the end of the {n}-image list\n");
-        println!("| Offset | req/s | p50 | p99 | mean |");
-        println!("| ---: | ---: | ---: | ---: | ---: |");
-        for (o, l) in runs {
+    if let [(_, first), (last_offset, last)] = page_cost.as_slice() {
+        println!("\n## Page cost: Offset 0 against the end of the {largest}-image list\n");
+        println!("| Offset | req/s | p50 | p99 | mean | server CPU per request |");
+        println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (o, l) in &page_cost {
             println!(
-                "| {o} | {:.0} | {} µs | {} µs | {:.1} µs |",
+                "| {o} | {:.0} | {} µs | {} µs | {:.1} µs | {} |",
                 l.rps(),
                 l.p(0.5),
                 l.p(0.99),
-                l.hist.mean()
+                l.hist.mean(),
+                l.cpu_per_request()
+                    .map_or("n/a".into(), |c| format!("{c:.1} µs"))
             );
         }
-        if let [(_, first), (_, last)] = runs.as_slice() {
-            println!(
-                "\nEnd / Offset 0: mean latency × {:.2}, throughput × {:.2}.",
-                last.hist.mean() / first.hist.mean(),
-                last.rps() / first.rps()
-            );
-        }
+        println!(
+            "\nOffset {last_offset} / Offset 0: mean latency × {:.2}, server CPU per request × {}.",
+            last.hist.mean() / first.hist.mean(),
+            last.cpu_per_request()
+                .zip(first.cpu_per_request())
+                .map_or("n/a".into(), |(a, b)| format!("{:.2}", a / b)),
+        );
         cost_json = json!({
-            "images": n,
-            "runs": runs.iter().map(|(o, l)| json!({"offset": o, "load": l.json()})).collect::<Vec<_>>(),
+            "images": largest,
+            "runs": page_cost.iter().map(|(o, l)| json!({"offset": o, "load": l.json()})).collect::<Vec<_>>(),
         });
     }
     println!(
@@ -669,21 +763,22 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
         "connections": args.connections,
         "warmup_seconds": args.warmup_seconds,
         "measure_seconds": args.measure_seconds,
+        "rounds": rounds,
         "cores": placement.cores,
         "pinned": placement.server_core.is_some(),
         "load_average": {"before": load_before, "after": load_after},
-        "baseline_body": baseline_body.map(|p| p.display().to_string()),
         "startup_builtin_ms": startups.iter().map(|d| d.as_secs_f64() * 1e3).collect::<Vec<_>>(),
         "idle_rss_builtin": default_idle,
-        "servers": rows.iter().map(|r| json!({
-            "name": r.name,
-            "images": r.images,
-            "startup_ms": r.startup.as_secs_f64() * 1e3,
-            "idle_rss": r.idle_rss,
-            "peak_rss_after_start": r.load_peak_rss,
-            "peak_rss": r.peak_rss,
-            "ratio_to_baseline": r.load.rps() / base,
-            "load": r.load.json(),
+        "servers": targets.iter().zip(&peaks).map(|(t, peak)| json!({
+            "name": t.name,
+            "images": t.images,
+            "startup_ms": t.server.startup.as_secs_f64() * 1e3,
+            "idle_rss": t.idle_rss,
+            "peak_rss_after_start": t.peak_rss_after_start,
+            "peak_rss": peak,
+            "ratio_to_baseline": t.load.rps() / base.0,
+            "cpu_per_request_ratio_baseline_to_this": base.1.zip(t.load.cpu_per_request()).map(|(b, m)| b / m),
+            "load": t.load.json(),
         })).collect::<Vec<_>>(),
         "page_cost": cost_json,
     }))
@@ -691,6 +786,7 @@ async fn run(args: Args, placement: Placement) -> Result<Value, String> {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    SPIN.store(!args.no_spin, std::sync::atomic::Ordering::Relaxed);
     let placement = place(args.no_pin);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -708,7 +804,10 @@ fn main() -> std::process::ExitCode {
         let result = runtime.block_on(load(
             addr,
             0,
-            Arc::new(bodies(Offsets::Random(n), 65_536, 2)),
+            Arc::new(match args.offset {
+                Some(o) => bodies(Offsets::Fixed(o), 1, 0),
+                None => bodies(Offsets::Random(n), 65_536, 2),
+            }),
             args.connections,
             Duration::from_secs_f64(args.warmup_seconds),
             Duration::from_secs_f64(args.measure_seconds),

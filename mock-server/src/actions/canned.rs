@@ -111,7 +111,7 @@ impl Prepared {
             return Ok(self
                 .fields
                 .iter()
-                .fold(Answer::new(), |a, (k, v)| a.raw_field(k, v.clone())));
+                .fold(Answer::new(), |a, (k, v)| a.raw_field(k, v)));
         };
         let page = super::page(params)?;
         let start = page.offset.min(items.len());
@@ -119,7 +119,7 @@ impl Prepared {
         let mut answer = Answer::new();
         for (k, v) in &self.fields {
             answer = if *k == paging.list {
-                answer.raw_field(k, raw_list(&items[start..end]))
+                answer.raw_field(k, &raw_list(&items[start..end]))
             } else if *k == paging.count {
                 answer.field(k, &items.len())
             } else if paging.echo_offset && k == "Offset" {
@@ -127,7 +127,7 @@ impl Prepared {
             } else if paging.echo_limit && k == "Limit" {
                 answer.field(k, &page.limit)
             } else {
-                answer.raw_field(k, v.clone())
+                answer.raw_field(k, v)
             };
         }
         Ok(answer)
@@ -525,7 +525,7 @@ mod tests {
         )
         .unwrap();
         let a = canned.answer(&params(&[])).unwrap().unwrap();
-        let names: Vec<&str> = a.fields().map(|(k, _)| k).collect();
+        let names: Vec<String> = a.fields().map(|(k, _)| k.into_owned()).collect();
         assert_eq!(names, ["Message", "ResourceEnough"]);
         assert_eq!(body(&a)["ResourceEnough"], json!(true));
     }

@@ -163,7 +163,7 @@ pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
     );
     Ok(Answer::new()
         .field("TotalCount", &matches.len())
-        .field("ImageSet", items))
+        .rendered_list("ImageSet", items))
 }
 
 /// DescribeCompShareImageTags: the tags of the platform images, sorted.
@@ -219,7 +219,7 @@ pub fn describe_comp_share_sharing_images(
     let all = state.shared_with(&ctx.account.account_id, params.get("CompShareImageId"));
     Ok(Answer::new()
         .field("TotalCount", &all.len())
-        .field("ImageSet", paged(&all, page)))
+        .rendered_list("ImageSet", paged(&all, page)))
 }
 
 /// PublishCompShareImage: an Available image of the caller becomes a public
@@ -270,5 +270,5 @@ pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answe
         .collect();
     Ok(Answer::new()
         .field("TotalCount", &matches.len())
-        .field("ImageSet", paged(&matches, page)))
+        .rendered_list("ImageSet", paged(&matches, page)))
 }

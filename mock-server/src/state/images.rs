@@ -13,7 +13,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// Image statuses the API documents.
 pub const IMAGE_STATUSES: &[&str] = &["Making", "Available", "UnAvailable", "Reviewing", "Offline"];
@@ -133,7 +132,8 @@ pub struct StoredImage {
     kind: Kind,
     /// The owning account of a custom image (shared among its images).
     owner: Option<Arc<str>>,
-    json: Box<RawValue>,
+    /// The answer JSON (valid by construction: serde wrote it).
+    json: Box<str>,
 }
 
 impl StoredImage {
@@ -149,15 +149,13 @@ impl StoredImage {
             create_time: image.create_time,
             kind,
             owner: (kind == Kind::Custom).then(|| Arc::from(image.owner.account_id.as_str())),
-            // Serialising plain strings, numbers and lists cannot fail.
-            json: serde_json::value::to_raw_value(image)
-                .expect("an image renders to JSON: it holds only strings, numbers and lists"),
+            json: render(image),
         }
     }
 
     /// The image decoded from its JSON (equal to the one it was made from).
     pub fn image(&self) -> CompShareImage {
-        serde_json::from_str(self.json.get())
+        serde_json::from_str(&self.json)
             .expect("a stored image decodes: it was rendered from the same model")
     }
 
@@ -182,7 +180,7 @@ impl StoredImage {
     }
 
     /// The image's answer JSON.
-    pub fn json(&self) -> &RawValue {
+    pub fn json(&self) -> &str {
         &self.json
     }
 
@@ -192,15 +190,38 @@ impl StoredImage {
     }
 }
 
+/// An image's JSON in one allocation of its size: written into a buffer
+/// kept per thread, then copied (growing a fresh string would reallocate it
+/// several times, a cost a million images feel).
+fn render(image: &CompShareImage) -> Box<str> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut buf = scratch.borrow_mut();
+        buf.clear();
+        // Serialising plain strings, numbers and lists into memory cannot fail.
+        serde_json::to_writer(&mut *buf, image)
+            .expect("an image renders to JSON: it holds only strings, numbers and lists");
+        // serde writes UTF-8; the check is the fast one, not the lossy walk.
+        match std::str::from_utf8(&buf) {
+            Ok(text) => text.into(),
+            Err(_) => String::from_utf8_lossy(&buf).into(),
+        }
+    })
+}
+
 impl crate::wire::envelope::Rendered for StoredImage {
-    fn json(&self) -> &RawValue {
+    fn json(&self) -> &str {
         &self.json
     }
 }
 
+/// As the model it holds (decoded: the answers copy [`StoredImage::json`]
+/// instead; this serves the state dump).
 impl Serialize for StoredImage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.json.serialize(s)
+        self.image().serialize(s)
     }
 }
 
@@ -370,6 +391,11 @@ impl Images {
         index.list_mut(&image).push(image.clone());
         index.by_id.insert(ById(image));
         Ok(())
+    }
+
+    /// Makes room for `additional` more images in the id index.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        Arc::make_mut(&mut self.inner).by_id.reserve(additional);
     }
 
     /// Puts every listing in order after [`Images::add_unsorted`].
@@ -624,7 +650,7 @@ mod tests {
         img.tags = vec!["a".into(), "b".into()];
         img.softwares.applications = vec!["JupyterLab".into()];
         let stored = StoredImage::new(&img);
-        assert_eq!(stored.json().get(), serde_json::to_string(&img).unwrap());
+        assert_eq!(stored.json(), serde_json::to_string(&img).unwrap());
         assert_eq!(stored.image(), img);
         assert_eq!(
             serde_json::to_string(&[Arc::new(stored)]).unwrap(),

@@ -183,6 +183,8 @@ pub struct State {
     builds: HashMap<String, (i64, i64)>,
     shares: HashMap<String, BTreeSet<String>>,
     events: BTreeMap<(i64, u64), String>,
+    /// Ids handed out or loaded that no image of `images` holds now (the
+    /// images' own ids are in its index): no id is ever given twice.
     used_ids: HashSet<String>,
     seq: u64,
     /// The virtual clock.
@@ -210,7 +212,6 @@ impl State {
             s.accounts.push(Arc::new(a.clone()));
         }
         s.images = fixtures.images.clone();
-        s.used_ids = s.images.all().map(|i| i.id().to_owned()).collect();
         s.canned = fixtures.responses.clone();
         for f in &fixtures.instances {
             s.add_fixture_instance(f);
@@ -364,7 +365,7 @@ impl State {
     fn fresh_id(&mut self, prefix: &str, len: usize) -> String {
         loop {
             let id = self.ids.id(prefix, len);
-            if self.used_ids.insert(id.clone()) {
+            if self.images.get(&id).is_none() && self.used_ids.insert(id.clone()) {
                 return id;
             }
         }
@@ -803,6 +804,8 @@ impl State {
     ) -> Result<(), ApiError> {
         self.own_custom(account_id, image_id)?;
         self.images.remove(image_id);
+        // Gone from the index, the id stays taken.
+        self.used_ids.insert(image_id.to_owned());
         self.builds.remove(image_id);
         self.shares.remove(image_id);
         Ok(())
@@ -931,4 +934,48 @@ impl State {
 /// Rounds a price to cents.
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_id_is_handed_out_twice_not_even_a_deleted_or_loaded_one() {
+        let seed = 7;
+        let taken = IdGen::seeded(seed).id("compshareImage-", 12);
+        let mut fixtures = Fixtures::builtin();
+        let owner = fixtures.accounts[0].clone();
+        fixtures.images.push(CompShareImage {
+            comp_share_image_id: taken.clone(),
+            image_type: "Custom".into(),
+            status: "Available".into(),
+            owner: images::Owner {
+                account_id: owner.account_id.clone(),
+                account_name: owner.account_name.clone(),
+            },
+            ..CompShareImage::default()
+        });
+        let mut state = State::new(&fixtures);
+        state.ids = IdGen::seeded(seed);
+        let made = state
+            .create_custom_image(&owner, "uhost-demo0run", "a", "", None)
+            .unwrap();
+        assert_ne!(made, taken, "a loaded image's id is taken");
+        state
+            .terminate_custom_image(&owner.account_id, &made)
+            .unwrap();
+        state
+            .terminate_custom_image(&owner.account_id, &taken)
+            .unwrap();
+        state.ids = IdGen::seeded(seed);
+        let again = state
+            .create_custom_image(&owner, "uhost-demo0run", "b", "", None)
+            .unwrap();
+        assert!(again != made && again != taken, "deleted ids stay taken");
+        let saved = state.snapshot();
+        assert!(saved.used_ids.contains(&taken) && saved.used_ids.contains(&again));
+        let back = State::from_snapshot(saved.clone()).unwrap();
+        assert_eq!(back.snapshot().used_ids, saved.used_ids);
+    }
 }

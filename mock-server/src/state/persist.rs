@@ -56,8 +56,15 @@ impl State {
             .map(|(k, (s, r))| (k.clone(), *s, *r))
             .collect();
         builds.sort();
-        let mut used_ids: Vec<String> = self.used_ids.iter().cloned().collect();
+        // Every id ever taken: those of the images there, and the others.
+        let mut used_ids: Vec<String> = self
+            .used_ids
+            .iter()
+            .cloned()
+            .chain(self.images.all().map(|i| i.id().to_owned()))
+            .collect();
         used_ids.sort();
+        used_ids.dedup();
         Snapshot {
             format: FORMAT,
             accounts: self.accounts.iter().map(|a| (**a).clone()).collect(),
@@ -157,10 +164,12 @@ impl State {
             }
             state.shares.insert(img, who);
         }
-        state.used_ids = s.used_ids.into_iter().collect();
-        state
+        // The images' ids are in the index; the set keeps the others.
+        state.used_ids = s
             .used_ids
-            .extend(state.images.all().map(|i| i.id().to_owned()));
+            .into_iter()
+            .filter(|id| state.images.get(id).is_none())
+            .collect();
         state.used_ids.extend(state.instances.keys().cloned());
         Ok(state)
     }

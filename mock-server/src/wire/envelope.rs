@@ -2,7 +2,6 @@
 //! JSON `{"Action": "<Action>Response", "RetCode": N, ...}`; broken HTTP is a
 //! 4xx with a JSON error. Knows no action.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -10,54 +9,38 @@ use serde_json::value::RawValue;
 
 /// A value kept already rendered to JSON (an image of the state), so an
 /// answer listing it copies its bytes rather than serialising it again.
-pub trait Rendered: Send + Sync + std::fmt::Debug {
-    /// The value's JSON.
-    fn json(&self) -> &RawValue;
+pub trait Rendered {
+    /// The value's JSON (valid JSON: it goes into answers as it is).
+    fn json(&self) -> &str;
 }
 
-/// A field's JSON: rendered when the field was added, or a list of values
-/// rendered elsewhere, copied into the body when the answer is written.
-#[derive(Debug, Clone)]
-enum Json {
-    Rendered(Box<RawValue>),
-    List(Vec<Arc<dyn Rendered>>),
-}
-
-impl Json {
-    fn len(&self) -> usize {
-        match self {
-            Json::Rendered(v) => v.get().len(),
-            Json::List(items) => {
-                2 + items
-                    .iter()
-                    .map(|i| i.json().get().len() + 1)
-                    .sum::<usize>()
-            }
-        }
-    }
-
-    fn write(&self, out: &mut Vec<u8>) {
-        match self {
-            Json::Rendered(v) => out.extend_from_slice(v.get().as_bytes()),
-            Json::List(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(item.json().get().as_bytes());
-                }
-                out.push(b']');
-            }
-        }
+impl<T: Rendered + ?Sized> Rendered for Arc<T> {
+    fn json(&self) -> &str {
+        (**self).json()
     }
 }
+
+impl<T: Rendered + ?Sized> Rendered for &T {
+    fn json(&self) -> &str {
+        (**self).json()
+    }
+}
+
+/// Bytes kept free at the front of an answer's buffer: the head
+/// (`{"Action":"…Response","RetCode":0`) is written there when the answer
+/// becomes a body, so the fields are never copied again.
+const HEADROOM: usize = 384;
 
 /// The fields of a successful answer, each already rendered to JSON, in the
-/// order they are added (after `Action` and `RetCode`).
+/// order they are added (after `Action` and `RetCode`). They are written
+/// into one buffer as they are added, as they will stand in the body.
 #[derive(Debug, Default, Clone)]
 pub struct Answer {
-    fields: Vec<(String, Json)>,
+    /// [`HEADROOM`] bytes, then `,"Name":value` for each field.
+    buf: Vec<u8>,
+    /// Each field: where its name (a JSON string) starts, and where its
+    /// value starts and ends.
+    fields: Vec<(usize, usize, usize)>,
 }
 
 impl Answer {
@@ -66,45 +49,92 @@ impl Answer {
         Self::default()
     }
 
+    /// Writes `,"name":` with room for `value_len` more bytes; returns where
+    /// the name starts.
+    fn begin(&mut self, name: &str, value_len: usize) -> usize {
+        if self.buf.is_empty() {
+            self.buf.reserve(HEADROOM + name.len() + value_len + 64);
+            self.buf.resize(HEADROOM, b' ');
+        } else {
+            self.buf.reserve(name.len() + value_len + 4);
+        }
+        self.buf.push(b',');
+        let at = self.buf.len();
+        push_json_string(&mut self.buf, name);
+        self.buf.push(b':');
+        at
+    }
+
+    fn end(mut self, name_at: usize, value_at: usize) -> Self {
+        self.fields.push((name_at, value_at, self.buf.len()));
+        self
+    }
+
     /// Adds a field, rendering its value now.
     pub fn field<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
-        let raw = serde_json::value::to_raw_value(value)
-            .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"));
-        self.fields.push((name.to_owned(), Json::Rendered(raw)));
-        self
+        let at = self.begin(name, 16);
+        let v = self.buf.len();
+        if serde_json::to_writer(&mut self.buf, value).is_err() {
+            self.buf.truncate(v);
+            self.buf.extend_from_slice(b"null");
+        }
+        self.end(at, v)
     }
 
     /// Adds a field whose JSON is already rendered (pre-rendered canned
     /// answers are copied in without serialising them again).
-    pub fn raw_field(mut self, name: &str, value: Box<RawValue>) -> Self {
-        self.fields.push((name.to_owned(), Json::Rendered(value)));
-        self
+    pub fn raw_field(mut self, name: &str, value: &RawValue) -> Self {
+        let at = self.begin(name, value.get().len());
+        let v = self.buf.len();
+        self.buf.extend_from_slice(value.get().as_bytes());
+        self.end(at, v)
     }
 
-    /// Adds a list field of values kept rendered: their JSON is copied
-    /// straight into the body when the answer is written.
-    pub fn rendered_list<T: Rendered + 'static>(mut self, name: &str, items: &[Arc<T>]) -> Self {
-        let items = items
-            .iter()
-            .map(|i| i.clone() as Arc<dyn Rendered>)
-            .collect();
-        self.fields.push((name.to_owned(), Json::List(items)));
-        self
+    /// Adds a list field of values kept rendered: their JSON is copied in,
+    /// not serialised again. (Plain copies: the values are often far apart
+    /// in memory, and reads of them overlap where updates of the counts of
+    /// shared pointers would not.)
+    pub fn rendered_list<T: Rendered>(mut self, name: &str, items: &[T]) -> Self {
+        let len = 2 + items.iter().map(|i| i.json().len() + 1).sum::<usize>();
+        let at = self.begin(name, len);
+        let v = self.buf.len();
+        self.buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.buf.extend_from_slice(item.json().as_bytes());
+        }
+        self.buf.push(b']');
+        self.end(at, v)
     }
 
-    /// The fields in order, with their JSON.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
-        self.fields.iter().map(|(k, v)| {
-            let json = match v {
-                Json::Rendered(raw) => Cow::Borrowed(raw.get()),
-                list => {
-                    let mut out = Vec::with_capacity(list.len());
-                    list.write(&mut out);
-                    Cow::Owned(String::from_utf8(out).expect("rendered JSON is UTF-8"))
-                }
+    /// The fields in order: each name, and its JSON.
+    pub fn fields(&self) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, &str)> {
+        self.fields.iter().map(|&(name_at, value_at, end)| {
+            // Both were written from strings: they are UTF-8.
+            let text = |a: usize, b: usize| std::str::from_utf8(&self.buf[a..b]).unwrap_or("");
+            // The name as written: `"Name":`.
+            let quoted = text(name_at, value_at - 1);
+            let name = match quoted.get(1..quoted.len() - 1) {
+                Some(plain) if !plain.contains('\\') => std::borrow::Cow::Borrowed(plain),
+                _ => std::borrow::Cow::Owned(serde_json::from_str(quoted).unwrap_or_default()),
             };
-            (k.as_str(), json)
+            (name, text(value_at, end))
         })
+    }
+
+    /// The answer's body for `action`, written around the fields in place
+    /// (no copy of them) when the head fits the room kept for it.
+    pub fn into_body(mut self, action: Option<&str>) -> axum::body::Bytes {
+        let head = head(action, 0, 0);
+        if self.buf.len() < HEADROOM || head.len() > HEADROOM {
+            return render_success(action, &self).into();
+        }
+        let start = HEADROOM - head.len();
+        self.buf[start..HEADROOM].copy_from_slice(&head);
+        self.buf.push(b'}');
+        axum::body::Bytes::from(self.buf).slice(start..)
     }
 }
 
@@ -133,21 +163,9 @@ pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Renders a success: `Action`, `RetCode` 0, then the answer's fields.
 pub fn render_success(action: Option<&str>, answer: &Answer) -> Vec<u8> {
-    let mut out = head(
-        action,
-        0,
-        256 + answer
-            .fields
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 4)
-            .sum::<usize>(),
-    );
-    for (k, v) in &answer.fields {
-        out.push(b',');
-        push_json_string(&mut out, k);
-        out.push(b':');
-        v.write(&mut out);
-    }
+    let fields = answer.buf.get(HEADROOM..).unwrap_or_default();
+    let mut out = head(action, 0, 1 + fields.len());
+    out.extend_from_slice(fields);
     out.push(b'}');
     out
 }
@@ -218,17 +236,17 @@ mod tests {
     }
 
     #[derive(Debug)]
-    struct Kept(Box<RawValue>);
+    struct Kept(String);
 
     impl Rendered for Kept {
-        fn json(&self) -> &RawValue {
+        fn json(&self) -> &str {
             &self.0
         }
     }
 
     #[test]
     fn a_rendered_list_is_written_as_a_json_list() {
-        let item = |v: Value| Arc::new(Kept(serde_json::value::to_raw_value(&v).unwrap()));
+        let item = |v: Value| Arc::new(Kept(v.to_string()));
         let items = [item(json!({"A": 1})), item(json!("x\"y"))];
         let a = Answer::new()
             .field("TotalCount", &2)
@@ -239,9 +257,18 @@ mod tests {
             body,
             json!({"Action": "FooResponse", "RetCode": 0, "TotalCount": 2, "ImageSet": [{"A": 1}, "x\"y"], "Empty": []})
         );
-        let fields: Vec<(&str, String)> = a.fields().map(|(k, v)| (k, v.into_owned())).collect();
-        assert_eq!(fields[1], ("ImageSet", r#"[{"A":1},"x\"y"]"#.to_owned()));
-        assert_eq!(fields[2], ("Empty", "[]".to_owned()));
+        let fields: Vec<(String, &str)> = a.fields().map(|(k, v)| (k.into_owned(), v)).collect();
+        assert_eq!(fields[1], ("ImageSet".to_owned(), r#"[{"A":1},"x\"y"]"#));
+        assert_eq!(fields[2], ("Empty".to_owned(), "[]"));
+        let odd = Answer::new().field("a\"b", &1);
+        assert_eq!(odd.fields().next().unwrap(), ("a\"b".into(), "1"));
+        for action in [Some("Foo"), None, Some(&*"x".repeat(400))] {
+            assert_eq!(a.clone().into_body(action), render_success(action, &a));
+        }
+        assert_eq!(
+            Answer::new().into_body(Some("Foo")),
+            &br#"{"Action":"FooResponse","RetCode":0}"#[..]
+        );
     }
 
     #[test]
