@@ -36,7 +36,12 @@ pub fn describe_comp_share_custom_images(
         params.get("CompShareImageId"),
         page,
     );
-    Ok(Answer::new()
+    let size = listing
+        .items
+        .iter()
+        .map(|i| i.json().len() + 1)
+        .sum::<usize>();
+    Ok(Answer::with_capacity(size + 64)
         .field("TotalCount", &listing.total)
         .rendered_list("ImageSet", listing.items))
 }

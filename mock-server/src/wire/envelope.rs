@@ -43,17 +43,67 @@ pub struct Answer {
     fields: Vec<(usize, usize, usize)>,
 }
 
+/// Buffers of answers whose bodies were sent, for the next answers: one
+/// large allocation and release per request costs the allocator more than
+/// the copying into the buffer does.
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// How many spare buffers are kept, and the largest one kept.
+const SPARES: usize = 32;
+const LARGEST_SPARE: usize = 256 * 1024;
+
+fn spare_buffer(capacity: usize) -> Vec<u8> {
+    let spare = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut buf = spare.unwrap_or_default();
+    buf.clear();
+    buf.reserve(capacity);
+    buf
+}
+
+/// A sent body's buffer, given back to the spares when the body is dropped.
+struct Sent {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl AsRef<[u8]> for Sent {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+impl Drop for Sent {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        if buf.capacity() <= LARGEST_SPARE {
+            let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+            if spare.len() < SPARES {
+                spare.push(buf);
+            }
+        }
+    }
+}
+
 impl Answer {
     /// No fields.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// No fields yet, with room for `bytes` of them.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut buf = spare_buffer(HEADROOM + bytes + 64);
+        buf.resize(HEADROOM, b' ');
+        Answer {
+            buf,
+            fields: Vec::new(),
+        }
+    }
+
     /// Writes `,"name":` with room for `value_len` more bytes; returns where
     /// the name starts.
     fn begin(&mut self, name: &str, value_len: usize) -> usize {
         if self.buf.is_empty() {
-            self.buf.reserve(HEADROOM + name.len() + value_len + 64);
+            self.buf = spare_buffer(HEADROOM + name.len() + value_len + 64);
             self.buf.resize(HEADROOM, b' ');
         } else {
             self.buf.reserve(name.len() + value_len + 4);
@@ -134,7 +184,10 @@ impl Answer {
         let start = HEADROOM - head.len();
         self.buf[start..HEADROOM].copy_from_slice(&head);
         self.buf.push(b'}');
-        axum::body::Bytes::from(self.buf).slice(start..)
+        axum::body::Bytes::from_owner(Sent {
+            buf: self.buf,
+            start,
+        })
     }
 }
 

@@ -1,12 +1,21 @@
 //! The flat parameter map every request form is turned into.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 
 /// Request parameters as flat wire pairs (`Disks.0.Size` → `100`), sorted by
 /// key. Every request form ends up as one of these, so validation and the
 /// handlers never see the difference between form, JSON and query.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(BTreeMap<String, String>);
+///
+/// The keys and values are kept back to back in one string, with a sorted
+/// table of where each pair lies: a request's parameters take two
+/// allocations, not two per parameter.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    text: String,
+    /// Key start, key end (the value's start) and value end of each pair,
+    /// sorted by key; the keys are distinct.
+    pairs: Vec<(usize, usize, usize)>,
+}
 
 impl Params {
     /// An empty map.
@@ -14,14 +23,51 @@ impl Params {
         Self::default()
     }
 
+    /// A map of pairs already in `text`: `pairs` sorted by key, keys distinct.
+    pub(crate) fn from_sorted(text: String, pairs: Vec<(usize, usize, usize)>) -> Self {
+        debug_assert!(pairs
+            .windows(2)
+            .all(|w| text[w[0].0..w[0].1] < text[w[1].0..w[1].1]));
+        Params { text, pairs }
+    }
+
+    fn key(&self, p: &(usize, usize, usize)) -> &str {
+        &self.text[p.0..p.1]
+    }
+
+    fn value(&self, p: &(usize, usize, usize)) -> &str {
+        &self.text[p.1..p.2]
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.pairs.binary_search_by(|p| self.key(p).cmp(key))
+    }
+
     /// Sets a parameter, returning the previous value if it was there.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
-        self.0.insert(key.into(), value.into())
+        let (key, value) = (key.into(), value.into());
+        let at = self.find(&key);
+        let start = self.text.len();
+        self.text.push_str(&key);
+        let mid = self.text.len();
+        self.text.push_str(&value);
+        let pair = (start, mid, self.text.len());
+        match at {
+            Ok(i) => {
+                let old = self.value(&self.pairs[i]).to_owned();
+                self.pairs[i] = pair;
+                Some(old)
+            }
+            Err(i) => {
+                self.pairs.insert(i, pair);
+                None
+            }
+        }
     }
 
     /// The raw value, empty or not.
     pub fn raw(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.find(key).ok().map(|i| self.value(&self.pairs[i]))
     }
 
     /// The value, treating an empty string as absent (the SDKs leave unset
@@ -32,7 +78,10 @@ impl Params {
 
     /// Removes a parameter.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key)
+        let i = self.find(key).ok()?;
+        let old = self.value(&self.pairs[i]).to_owned();
+        self.pairs.remove(i);
+        Some(old)
     }
 
     /// Whether anything is given under `name`: the key itself, or a flattened
@@ -45,10 +94,14 @@ impl Params {
     pub fn children<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let prefix = format!("{name}.");
         let skip = prefix.len();
-        self.0
-            .range(prefix.clone()..)
+        let from = self
+            .pairs
+            .partition_point(|p| self.key(p).cmp(&prefix) == Ordering::Less);
+        self.pairs[from..]
+            .iter()
+            .map(|p| (self.key(p), self.value(p)))
             .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(move |(k, v)| (&k[skip..], v.as_str()))
+            .map(move |(k, v)| (&k[skip..], v))
     }
 
     /// The elements of a flattened array `name.0`, `name.1`, … in index order
@@ -65,27 +118,50 @@ impl Params {
 
     /// All pairs in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs.iter().map(|p| (self.key(p), self.value(p)))
     }
 
     /// Number of pairs.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 }
 
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Params {}
+
+/// Later pairs of a key win, as inserting them one by one would have it.
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Params {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        Params(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        let mut text = String::new();
+        let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+        for (k, v) in iter {
+            let start = text.len();
+            text.push_str(&k.into());
+            let mid = text.len();
+            text.push_str(&v.into());
+            pairs.push((start, mid, text.len()));
+        }
+        // Stable: pairs of one key stay in the order given; the last wins.
+        pairs.sort_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+        let mut kept: Vec<(usize, usize, usize)> = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            match kept.last_mut() {
+                Some(last) if text[last.0..last.1] == text[p.0..p.1] => *last = p,
+                _ => kept.push(p),
+            }
+        }
+        Params { text, pairs: kept }
     }
 }
 
@@ -110,5 +186,34 @@ mod tests {
         assert_eq!(p.get("Zone"), None);
         assert_eq!(p.raw("Zone"), Some(""));
         assert!(!p.has("Zone"));
+    }
+
+    #[test]
+    fn it_behaves_as_a_sorted_map() {
+        let mut p: Params = [
+            ("b", "1"),
+            ("a", "2"),
+            ("b", "3"),
+            ("a.x", "4"),
+            ("a-y", "5"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            [("a", "2"), ("a-y", "5"), ("a.x", "4"), ("b", "3")]
+        );
+        assert_eq!(p.children("a").collect::<Vec<_>>(), [("x", "4")]);
+        assert_eq!(p.insert("b", "6"), Some("3".to_owned()));
+        assert_eq!(p.insert("c", "7"), None);
+        assert_eq!(p.remove("a"), Some("2".to_owned()));
+        assert_eq!(p.remove("a"), None);
+        assert_eq!(p.len(), 4);
+        let same: Params = [("c", "7"), ("b", "6"), ("a.x", "4"), ("a-y", "5")]
+            .into_iter()
+            .collect();
+        assert_eq!(p, same);
+        assert_ne!(p, Params::new());
+        assert!(Params::new().is_empty());
     }
 }

@@ -79,7 +79,7 @@ pub fn parse(
 ) -> Result<WireRequest, WireError> {
     let query = query.unwrap_or("");
     if verb == Verb::Get || body.iter().all(u8::is_ascii_whitespace) {
-        return from_pairs(decode_pairs(query.as_bytes())?, Form::Query);
+        return from_pairs(Decoded::of(query.as_bytes())?, Form::Query);
     }
     let mime = content_type
         .map(|ct| ct.split(';').next().unwrap_or("").trim())
@@ -87,7 +87,7 @@ pub fn parse(
     let mut req =
         if mime.is_empty() || mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             // curl -d without -H sends form; a body with no type is read as form too.
-            from_pairs(decode_pairs(body)?, Form::Form)?
+            from_pairs(Decoded::of(body)?, Form::Form)?
         } else if mime.eq_ignore_ascii_case("application/json") {
             from_json(body)?
         } else {
@@ -96,11 +96,12 @@ pub fn parse(
     // The Go SDK repeats `?Action=` in the URL of a POST; only the body is
     // signed, so the query only supplies an Action the body lacks.
     if req.params.get("Action").is_none() {
-        if let Some(action) = decode_pairs(query.as_bytes())?
-            .into_iter()
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v)
-        {
+        let query = Decoded::of(query.as_bytes())?;
+        let action = query
+            .pairs()
+            .find(|(k, _)| *k == "Action")
+            .map(|(_, v)| v.to_owned());
+        if let Some(action) = action {
             req.params.insert("Action", action);
         }
     }
@@ -110,35 +111,72 @@ pub fn parse(
 /// Splits `a=1&b=2` and percent-decodes keys and values (`+` is a space).
 /// Empty segments and segments with an empty key are skipped.
 pub fn decode_pairs(input: &[u8]) -> Result<Vec<(String, String)>, WireError> {
-    let mut out = Vec::with_capacity(input.iter().filter(|b| **b == b'&').count() + 1);
-    for seg in input.split(|b| *b == b'&') {
-        if seg.is_empty() {
-            continue;
-        }
-        let (k, v) = match seg.iter().position(|b| *b == b'=') {
-            Some(i) => (&seg[..i], &seg[i + 1..]),
-            None => (seg, &b""[..]),
-        };
-        let key = decode(k).map_err(|_| WireError::InvalidUtf8(lossy(k)))?;
-        if key.is_empty() {
-            continue;
-        }
-        let value = decode(v).map_err(|_| WireError::InvalidUtf8(key.clone()))?;
-        out.push((key, value));
-    }
-    Ok(out)
+    let d = Decoded::of(input)?;
+    Ok(d.pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect())
 }
 
-fn decode(raw: &[u8]) -> Result<String, std::string::FromUtf8Error> {
+/// Decoded pairs, in the order given: keys and values back to back in one
+/// string, with where each pair lies (key start, key end, value end).
+struct Decoded {
+    text: String,
+    spans: Vec<(usize, usize, usize)>,
+}
+
+impl Decoded {
+    fn of(input: &[u8]) -> Result<Decoded, WireError> {
+        let mut text = String::with_capacity(input.len());
+        let mut spans = Vec::with_capacity(input.iter().filter(|b| **b == b'&').count() + 1);
+        for seg in input.split(|b| *b == b'&') {
+            if seg.is_empty() {
+                continue;
+            }
+            let (k, v) = match seg.iter().position(|b| *b == b'=') {
+                Some(i) => (&seg[..i], &seg[i + 1..]),
+                None => (seg, &b""[..]),
+            };
+            let start = text.len();
+            decode_into(k, &mut text).map_err(|_| WireError::InvalidUtf8(lossy(k)))?;
+            let mid = text.len();
+            if mid == start {
+                continue;
+            }
+            decode_into(v, &mut text)
+                .map_err(|_| WireError::InvalidUtf8(text[start..mid].to_owned()))?;
+            spans.push((start, mid, text.len()));
+        }
+        Ok(Decoded { text, spans })
+    }
+
+    fn key(&self, s: &(usize, usize, usize)) -> &str {
+        &self.text[s.0..s.1]
+    }
+
+    fn value(&self, s: &(usize, usize, usize)) -> &str {
+        &self.text[s.1..s.2]
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans.iter().map(|s| (self.key(s), self.value(s)))
+    }
+}
+
+/// Appends the decoding of `raw` to `out`; nothing is appended when it is
+/// not UTF-8.
+fn decode_into(raw: &[u8], out: &mut String) -> Result<(), std::str::Utf8Error> {
     if !raw.iter().any(|b| *b == b'+' || *b == b'%') {
         // Nothing to decode: one copy.
-        return String::from_utf8(raw.to_vec());
+        out.push_str(std::str::from_utf8(raw)?);
+        return Ok(());
     }
     let plus: Vec<u8> = raw
         .iter()
         .map(|b| if *b == b'+' { b' ' } else { *b })
         .collect();
-    String::from_utf8(percent_decode(&plus).collect())
+    let decoded: Vec<u8> = percent_decode(&plus).collect();
+    out.push_str(std::str::from_utf8(&decoded)?);
+    Ok(())
 }
 
 fn lossy(raw: &[u8]) -> String {
@@ -146,25 +184,41 @@ fn lossy(raw: &[u8]) -> String {
     s.chars().take(64).collect()
 }
 
-fn from_pairs(pairs: Vec<(String, String)>, form: Form) -> Result<WireRequest, WireError> {
-    let canonical = canonical_flat(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut params = Params::new();
-    let mut duplicates = Vec::new();
+/// The request of decoded pairs: the canonical string over all of them in
+/// the order given, `Signature` split off (the last one given), every
+/// repetition of a key reported in the order it came, and the last value
+/// of each key kept.
+fn from_pairs(d: Decoded, form: Form) -> Result<WireRequest, WireError> {
+    let canonical = canonical_flat(d.pairs());
     let mut signature = None;
-    for (k, v) in pairs {
-        if k == SIGNATURE_KEY {
-            if signature.replace(v).is_some() {
-                duplicates.push(k);
+    let mut repeats: Vec<(usize, &str)> = Vec::new();
+    // Every pair but the signatures, with its position.
+    let mut order: Vec<(usize, (usize, usize, usize))> = Vec::with_capacity(d.spans.len());
+    for (pos, span) in d.spans.iter().enumerate() {
+        if d.key(span) == SIGNATURE_KEY {
+            if signature.replace(d.value(span).to_owned()).is_some() {
+                repeats.push((pos, SIGNATURE_KEY));
             }
-            continue;
+        } else {
+            order.push((pos, *span));
         }
-        if params.raw(&k).is_some() {
-            duplicates.push(k.clone());
-        }
-        params.insert(k, v);
     }
+    // By key, and for one key in the order given.
+    order.sort_by(|a, b| d.key(&a.1).cmp(d.key(&b.1)).then(a.0.cmp(&b.0)));
+    let mut kept: Vec<(usize, usize, usize)> = Vec::with_capacity(order.len());
+    for (pos, span) in order {
+        match kept.last_mut() {
+            Some(last) if d.key(last) == d.key(&span) => {
+                repeats.push((pos, d.key(&span)));
+                *last = span;
+            }
+            _ => kept.push(span),
+        }
+    }
+    repeats.sort_by_key(|(pos, _)| *pos);
+    let duplicates = repeats.into_iter().map(|(_, k)| k.to_owned()).collect();
     Ok(WireRequest {
-        params,
+        params: Params::from_sorted(d.text, kept),
         canonical,
         signature,
         duplicates,
@@ -271,6 +325,40 @@ mod tests {
             parse(Verb::Post, None, None, b"a=%ff"),
             Err(WireError::InvalidUtf8(_))
         ));
+    }
+
+    #[test]
+    fn repetitions_are_reported_in_order_and_the_last_value_wins() {
+        let r = parse(
+            Verb::Post,
+            None,
+            None,
+            b"A=1&Signature=s1&B=2&A=3&Signature=s2&A=4&=x&C",
+        )
+        .unwrap();
+        assert_eq!(r.duplicates, ["A", "Signature", "A"]);
+        assert_eq!(r.signature.as_deref(), Some("s2"));
+        assert_eq!(
+            r.params.iter().collect::<Vec<_>>(),
+            [("A", "4"), ("B", "2"), ("C", "")]
+        );
+        assert_eq!(r.canonical, "A1A3A4B2C");
+        assert!(parse(Verb::Post, None, None, b"=%ff&a=1").is_ok());
+        assert_eq!(
+            parse(Verb::Post, None, None, b"a=%ff").unwrap_err(),
+            WireError::InvalidUtf8("a".into())
+        );
+        assert_eq!(
+            parse(Verb::Post, None, None, b"%ff=1").unwrap_err(),
+            WireError::InvalidUtf8("%ff".into())
+        );
+        assert_eq!(
+            decode_pairs(b"a+b=c%20d&&e").unwrap(),
+            [
+                ("a b".to_owned(), "c d".to_owned()),
+                ("e".to_owned(), String::new())
+            ]
+        );
     }
 
     #[test]
