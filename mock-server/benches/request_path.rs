@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use compshare_mock::state::images::Owner;
 use compshare_mock::state::{CompShareImage, Images, Page};
-use compshare_mock::wire::envelope::{render_success, Answer};
+use compshare_mock::wire::envelope::Answer;
 use compshare_mock::wire::request::{self, Verb};
 use compshare_mock::wire::signature;
 use compshare_mock::{gateway, Config, Shared};
@@ -100,7 +100,7 @@ fn paging(c: &mut Criterion) {
                 let answer = Answer::new()
                     .field("TotalCount", &listing.total)
                     .rendered_list("ImageSet", listing.items);
-                render_success(Some(ACTION), &answer)
+                answer.into_body(Some(ACTION))
             })
         });
     }
@@ -116,7 +116,7 @@ fn gateway_whole(c: &mut Criterion) {
             |body| {
                 let wire = request::parse(Verb::Post, None, Some(FORM), &body).unwrap();
                 let outcome = gateway::handle(&shared, &wire);
-                render_success(Some(ACTION), outcome.result.as_ref().unwrap())
+                outcome.result.unwrap().into_body(Some(ACTION))
             },
             BatchSize::SmallInput,
         )
