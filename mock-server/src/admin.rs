@@ -120,6 +120,11 @@ struct FixtureBody {
     accounts: Value,
     #[serde(default)]
     images: Option<Value>,
+    #[serde(default)]
+    instances: Option<Value>,
+    /// Canned answers: action name → the contents of `responses/<Action>.json`.
+    #[serde(default)]
+    responses: Option<serde_json::Map<String, Value>>,
 }
 
 async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
@@ -128,7 +133,17 @@ async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Respons
         Err(e) => return bad(e),
     };
     let images = body.images.unwrap_or_else(|| json!([]));
-    match Fixtures::from_json(&body.accounts.to_string(), &images.to_string()) {
+    let instances = body.instances.unwrap_or_else(|| json!([]));
+    let responses: Vec<(String, String)> = body
+        .responses
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(action, answer)| (format!("responses/{action}.json"), answer.to_string()))
+        .collect();
+    let loaded = Fixtures::from_json(&body.accounts.to_string(), &images.to_string())
+        .and_then(|f| f.with_instances(&instances.to_string()))
+        .and_then(|f| f.with_responses(responses));
+    match loaded {
         Ok(f) => {
             let counts = json!({"Accounts": f.accounts.len(), "Images": f.images.len()});
             shared.load_fixtures(f);

@@ -86,14 +86,12 @@ async fn fixtures_load_at_run_time_with_the_same_validation() {
         "fixtures refused: images.json: entry 0: field CreateTime: expected integer, found string"
     );
     let images = json!([{"CompShareImageId": "compshareImage-solo", "ImageType": "Custom", "Status": "Available", "Owner": {"AccountId": "7"}}]);
-    let (status, _) = admin(
-        &server,
-        "POST",
-        "/fixtures",
-        Some(json!({"accounts": accounts, "images": images})),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let instances = json!([{"UHostId": "uhost-solo0001", "AccountId": "7", "Zone": "cn-wlcb-01", "State": "Stopped",
+        "CPU": 8, "Memory": 32768, "GPU": 1, "GpuType": "3090", "CompShareImageId": "compshareImage-solo"}]);
+    let responses = json!({"DescribeCompShareSoftwarePort": {"SoftwarePort": [{"Port": 8888, "Software": "JupyterLab"}]}});
+    let body = json!({"accounts": accounts, "images": images, "instances": instances, "responses": responses});
+    let (status, text) = admin(&server, "POST", "/fixtures", Some(body)).await;
+    assert_eq!(status, 200, "{text}");
     let solo = compshare_mock::Credentials {
         public_key: "pk7".into(),
         private_key: "sk7".into(),
@@ -102,6 +100,16 @@ async fn fixtures_load_at_run_time_with_the_same_validation() {
     assert_eq!(
         listed["ImageSet"][0]["CompShareImageId"],
         "compshareImage-solo"
+    );
+    let hosts = ok(&server, &solo, "DescribeCompShareInstance", &[]).await;
+    assert_eq!(hosts["UHostSet"][0]["State"], "Stopped");
+    let ports = ok(&server, &solo, "DescribeCompShareSoftwarePort", &[]).await;
+    assert_eq!(ports["SoftwarePort"][0]["Port"], 8888);
+    admin(&server, "POST", "/reset", None).await;
+    let hosts = ok(&server, &solo, "DescribeCompShareInstance", &[]).await;
+    assert_eq!(
+        hosts["TotalCount"], 1,
+        "a reset returns to the loaded set, instances included"
     );
     let old = call(
         &server,
