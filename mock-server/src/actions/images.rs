@@ -23,6 +23,20 @@ fn paged<'a>(all: &'a [&'a Arc<CompShareImage>], page: Page) -> &'a [&'a Arc<Com
     &all[start..end]
 }
 
+/// The image filters of the listing actions, each applied when given and
+/// named in `filters` (the action's own parameters; others are ignored):
+/// `ImageType`, `Name` (substring), `Author`, `Tag`, `CompShareImageId`.
+fn matches_filters(params: &Params, filters: &[&str], i: &CompShareImage) -> bool {
+    let given = |name: &str, test: &dyn Fn(&str) -> bool| {
+        !filters.contains(&name) || params.get(name).is_none_or(test)
+    };
+    given("ImageType", &|t| i.image_type == t)
+        && given("Name", &|n| i.name.contains(n))
+        && given("Author", &|a| i.author == a)
+        && given("Tag", &|t| i.tags.iter().any(|x| x == t))
+        && given("CompShareImageId", &|id| i.comp_share_image_id == id)
+}
+
 /// DescribeCompShareCustomImages: the caller's custom images, newest first
 /// (then by id), optionally only the one of `CompShareImageId`, paged.
 pub fn describe_comp_share_custom_images(
@@ -141,18 +155,12 @@ pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
         .images
         .platform()
         .iter()
-        .filter(|i| params.get("ImageType").is_none_or(|t| i.image_type == t))
-        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
-        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
         .filter(|i| {
-            params
-                .get("Tag")
-                .is_none_or(|t| i.tags.iter().any(|x| x == t))
-        })
-        .filter(|i| {
-            params
-                .get("CompShareImageId")
-                .is_none_or(|id| i.comp_share_image_id == id)
+            matches_filters(
+                params,
+                &["ImageType", "Name", "Author", "Tag", "CompShareImageId"],
+                i,
+            )
         })
         .collect();
     let items = paged(
@@ -257,18 +265,7 @@ pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answe
         .images
         .community()
         .iter()
-        .filter(|i| params.get("Author").is_none_or(|a| i.author == a))
-        .filter(|i| params.get("Name").is_none_or(|n| i.name.contains(n)))
-        .filter(|i| {
-            params
-                .get("Tag")
-                .is_none_or(|t| i.tags.iter().any(|x| x == t))
-        })
-        .filter(|i| {
-            params
-                .get("CompShareImageId")
-                .is_none_or(|id| i.comp_share_image_id == id)
-        })
+        .filter(|i| matches_filters(params, &["Name", "Author", "Tag", "CompShareImageId"], i))
         .collect();
     Ok(Answer::new()
         .field("TotalCount", &matches.len())
