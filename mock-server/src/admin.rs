@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State as AxState};
 use axum::http::{header, StatusCode};
@@ -168,8 +169,12 @@ struct RequestQuery {
 
 async fn requests(
     AxState(shared): AxState<Arc<Shared>>,
-    Query(q): Query<RequestQuery>,
+    q: Result<Query<RequestQuery>, QueryRejection>,
 ) -> Response {
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad(format!("invalid query: {}", e.body_text())),
+    };
     let filter = Filter {
         action: q.action,
         account: q.account,
@@ -204,8 +209,11 @@ async fn clear_faults(AxState(shared): AxState<Arc<Shared>>) -> Response {
     ok(json!({"Cleared": true}))
 }
 
-async fn delete_fault(AxState(shared): AxState<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<u64>() else {
+async fn delete_fault(
+    AxState(shared): AxState<Arc<Shared>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Some(id) = id.ok().and_then(|Path(id)| id.parse::<u64>().ok()) else {
         return bad("a fault id is a number");
     };
     if lock(&shared.faults).remove(id) {

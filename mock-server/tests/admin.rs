@@ -440,3 +440,18 @@ async fn rust_helpers_inject_faults_and_read_the_journal() {
     let statuses: Vec<u16> = seen.iter().map(|e| e.http_status).collect();
     assert_eq!(statuses, vec![503, 503, 200]);
 }
+
+#[tokio::test]
+async fn a_query_or_path_the_admin_api_cannot_read_is_a_json_400() {
+    let server = MockServer::start().await.unwrap();
+    for (method, path) in [
+        ("GET", "/requests?ret_code"),
+        ("GET", "/requests?ret_code=x"),
+        ("DELETE", "/faults/%FF"),
+    ] {
+        let (status, body) = admin(&server, method, path, None).await;
+        assert_eq!(status, 400, "{method} {path}: {body}");
+        assert_eq!(body["Status"], 400, "{method} {path}: {body}");
+        assert!(body["Error"].is_string(), "{method} {path}: {body}");
+    }
+}

@@ -48,7 +48,8 @@ pub struct WireRequest {
 /// A request the gateway cannot read at all: answered with a 4xx.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
-    /// The body's content type is neither form nor JSON.
+    /// The body's content type is neither form nor JSON (the media type
+    /// named, cut to `MAX_ECHO` bytes).
     #[error("unsupported content type {0:?}: send application/x-www-form-urlencoded or application/json")]
     UnsupportedMediaType(String),
     /// The body cannot be parsed in its declared form.
@@ -83,7 +84,11 @@ pub fn parse(
         // curl -d without -H sends form; a body with no type is read as form too.
         "application/x-www-form-urlencoded" | "" => from_pairs(decode_pairs(body)?, Form::Form)?,
         "application/json" => from_json(body)?,
-        other => return Err(WireError::UnsupportedMediaType(other.to_owned())),
+        other => {
+            return Err(WireError::UnsupportedMediaType(
+                super::envelope::clip(other).into_owned(),
+            ))
+        }
     };
     // The Go SDK repeats `?Action=` in the URL of a POST; only the body is
     // signed, so the query only supplies an Action the body lacks.
@@ -115,7 +120,7 @@ pub fn decode_pairs(input: &[u8]) -> Result<Vec<(String, String)>, WireError> {
         if key.is_empty() {
             continue;
         }
-        let value = decode(v).map_err(|_| WireError::InvalidUtf8(key.clone()))?;
+        let value = decode(v).map_err(|_| WireError::InvalidUtf8(clip_name(&key)))?;
         out.push((key, value));
     }
     Ok(out)
@@ -129,9 +134,15 @@ fn decode(raw: &[u8]) -> Result<String, std::string::FromUtf8Error> {
     String::from_utf8(percent_decode(&plus).collect())
 }
 
+/// The most characters of a parameter name a refusal echoes.
+const MAX_NAME_ECHO: usize = 64;
+
 fn lossy(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(raw);
-    s.chars().take(64).collect()
+    clip_name(&String::from_utf8_lossy(raw))
+}
+
+fn clip_name(name: &str) -> String {
+    name.chars().take(MAX_NAME_ECHO).collect()
 }
 
 fn from_pairs(pairs: Vec<(String, String)>, form: Form) -> Result<WireRequest, WireError> {
@@ -170,12 +181,21 @@ fn from_json(body: &[u8]) -> Result<WireRequest, WireError> {
     };
     let canonical = canonical_json(&obj);
     let signature = obj.remove(SIGNATURE_KEY).and_then(|v| scalar_string(&v));
-    let params: Params = flatten(&obj).into_iter().collect();
+    // Distinct JSON members can flatten to one key (`{"A":["x"],"A.0":"y"}`):
+    // both values are signed, so the key counts as given twice, as in a form.
+    let mut params = Params::new();
+    let mut duplicates = Vec::new();
+    for (k, v) in flatten(&obj) {
+        if params.raw(&k).is_some() {
+            duplicates.push(k.clone());
+        }
+        params.insert(k, v);
+    }
     Ok(WireRequest {
         params,
         canonical,
         signature,
-        duplicates: Vec::new(),
+        duplicates,
         form: Form::Json,
     })
 }
@@ -262,8 +282,39 @@ mod tests {
     }
 
     #[test]
+    fn an_unsupported_media_type_is_named_clipped() {
+        let ct = format!("text/{}", "x".repeat(10_000));
+        let e = parse(Verb::Post, None, Some(&ct), b"a=1").unwrap_err();
+        let WireError::UnsupportedMediaType(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("text/xxx") && m.ends_with('…'), "{m}");
+        assert!(m.len() <= super::super::envelope::MAX_ECHO + '…'.len_utf8());
+    }
+
+    #[test]
+    fn an_undecodable_value_names_its_key_clipped() {
+        let key = "k".repeat(10_000);
+        let body = format!("{key}=%ff");
+        let e = parse(Verb::Post, None, None, body.as_bytes()).unwrap_err();
+        assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
+        let e = parse(Verb::Post, None, None, format!("{key}%ff=1").as_bytes()).unwrap_err();
+        assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
+    }
+
+    #[test]
     fn a_key_given_twice_is_reported() {
         let r = parse(Verb::Post, None, None, b"A=1&A=2&B=3").unwrap();
         assert_eq!(r.duplicates, vec!["A".to_owned()]);
+    }
+
+    #[test]
+    fn json_members_that_flatten_to_one_key_are_reported_twice_given() {
+        let body = br#"{"A":["x"],"A.0":"y","B":{"C":1},"B.D":2}"#;
+        let r = parse(Verb::Post, None, Some("application/json"), body).unwrap();
+        assert_eq!(r.duplicates, vec!["A.0".to_owned()]);
+        assert_eq!(r.canonical, "AxA.0yBC1B.D2");
+        assert_eq!(r.params.get("B.C"), Some("1"));
+        assert_eq!(r.params.get("B.D"), Some("2"));
     }
 }
