@@ -153,6 +153,7 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    let shutdown = shutdown_signal();
     // A closed stdout must not stop the mock: write errors are ignored.
     {
         use std::io::Write;
@@ -162,7 +163,7 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    server::serve(listener, shared.clone(), shutdown_signal()).await;
+    server::serve(listener, shared.clone(), shutdown).await;
     if shared.config.state_file.is_some() {
         match shared.save() {
             Ok(path) => tracing::info!(file = %path.display(), "state saved"),
@@ -176,23 +177,33 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the SIGINT/SIGTERM (Ctrl-C) handlers now, before the mock says
+/// it is listening, so a signal that arrives at once still stops it cleanly;
+/// the returned future completes on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut i), Ok(mut t)) => {
+                    tokio::select! {
+                        _ = i.recv() => {},
+                        _ = t.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
