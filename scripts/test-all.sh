@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The fuzz targets (a workspace of their own) must keep compiling.
+cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
 bash scripts/contract-external.sh
 if [ -x sdk-compat/run.sh ]; then
   bash sdk-compat/run.sh
