@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The full test command: formatting, lints, the Rust workspace's tests
-# (unit, integration, contract suite), then the official-SDK suites.
+# (unit, integration, contract suite in-process), the contract suite against
+# a separately started binary, then the official-SDK suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The fuzz targets (a workspace of their own) must keep compiling.
+cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
+bash scripts/contract-external.sh
 if [ -x sdk-compat/run.sh ]; then
   bash sdk-compat/run.sh
 fi

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State as AxState};
 use axum::http::{header, StatusCode};
@@ -120,6 +121,11 @@ struct FixtureBody {
     accounts: Value,
     #[serde(default)]
     images: Option<Value>,
+    #[serde(default)]
+    instances: Option<Value>,
+    /// Canned answers: action name → the contents of `responses/<Action>.json`.
+    #[serde(default)]
+    responses: Option<serde_json::Map<String, Value>>,
 }
 
 async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
@@ -128,7 +134,17 @@ async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Respons
         Err(e) => return bad(e),
     };
     let images = body.images.unwrap_or_else(|| json!([]));
-    match Fixtures::from_json(&body.accounts.to_string(), &images.to_string()) {
+    let instances = body.instances.unwrap_or_else(|| json!([]));
+    let responses: Vec<(String, String)> = body
+        .responses
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(action, answer)| (format!("responses/{action}.json"), answer.to_string()))
+        .collect();
+    let loaded = Fixtures::from_json(&body.accounts.to_string(), &images.to_string())
+        .and_then(|f| f.with_instances(&instances.to_string()))
+        .and_then(|f| f.with_responses(responses));
+    match loaded {
         Ok(f) => {
             let counts = json!({"Accounts": f.accounts.len(), "Images": f.images.len()});
             shared.load_fixtures(f);
@@ -153,8 +169,12 @@ struct RequestQuery {
 
 async fn requests(
     AxState(shared): AxState<Arc<Shared>>,
-    Query(q): Query<RequestQuery>,
+    q: Result<Query<RequestQuery>, QueryRejection>,
 ) -> Response {
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad(format!("invalid query: {}", e.body_text())),
+    };
     let filter = Filter {
         action: q.action,
         account: q.account,
@@ -189,8 +209,11 @@ async fn clear_faults(AxState(shared): AxState<Arc<Shared>>) -> Response {
     ok(json!({"Cleared": true}))
 }
 
-async fn delete_fault(AxState(shared): AxState<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<u64>() else {
+async fn delete_fault(
+    AxState(shared): AxState<Arc<Shared>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Some(id) = id.ok().and_then(|Path(id)| id.parse::<u64>().ok()) else {
         return bad("a fault id is a number");
     };
     if lock(&shared.faults).remove(id) {

@@ -193,8 +193,8 @@ async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Respo
         if let Some(ms) = rule.delay_ms {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
         }
-        if let Some(resp) = apply_fault(shared, &mut record, rule, action) {
-            return resp;
+        if rule.replaces_answer() {
+            return apply_fault(shared, record, rule, action);
         }
     }
     let outcome = gateway::handle(shared, &wire);
@@ -236,73 +236,51 @@ fn redact_canonical(wire: &WireRequest) -> String {
     canonical
 }
 
-/// The answer a fault rule gives, or `None` for a delay alone.
+/// The answer of a fault rule that replaces the answer.
 fn apply_fault(
     shared: &Shared,
-    record: &mut Record,
+    mut record: Record,
     rule: &FaultRule,
     action: Option<&str>,
-) -> Option<Response> {
-    let take = |r: &mut Record| Record {
-        started: r.started,
-        entry: r.entry.clone(),
-        params: r.params.clone(),
-    };
+) -> Response {
+    record.entry.refused_by = Some("fault".to_owned());
+    let injected = "Injected fault";
     if let Some(code) = rule.ret_code {
-        let message = rule
-            .message
-            .clone()
-            .unwrap_or_else(|| "Injected fault".to_owned());
+        let message = rule.message.as_deref().unwrap_or(injected);
         record.entry.ret_code = Some(code);
-        record.entry.message = Some(message.clone());
-        record.entry.refused_by = Some("fault".to_owned());
-        return Some(take(record).finish(
-            shared,
-            render_error(action, code, &message),
-            StatusCode::OK,
-        ));
+        record.entry.message = Some(message.to_owned());
+        let body = render_error(action, code, message);
+        return record.finish(shared, body, StatusCode::OK);
     }
     if let Some(status) = rule.http_status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let mut r = take(record);
-        r.entry.refused_by = Some("fault".to_owned());
-        r.entry.message = Some("Injected fault".to_owned());
-        return Some(r.finish(
-            shared,
-            render_http_error(status.as_u16(), "Injected fault"),
-            status,
-        ));
+        record.entry.message = Some(injected.to_owned());
+        let body = render_http_error(status.as_u16(), injected);
+        return record.finish(shared, body, status);
     }
     if rule.malformed_body {
-        let mut r = take(record);
-        r.entry.refused_by = Some("fault".to_owned());
         let body = format!(
             "{{\"Action\":\"{}Response\",\"RetCode\":0,\"",
             action.unwrap_or("")
         );
-        return Some(r.finish(shared, body.into_bytes(), StatusCode::OK));
+        return record.finish(shared, body.into_bytes(), StatusCode::OK);
     }
-    if rule.drop_connection {
-        let mut r = take(record);
-        r.entry.refused_by = Some("fault".to_owned());
-        let id = r.entry.request_id.clone();
-        let _ = r.finish(shared, Vec::new(), StatusCode::OK);
-        // A body that fails at once makes the server abort the connection
-        // before the answer is complete.
-        let failing = futures_util::stream::once(async {
-            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
-                "connection dropped by fault rule",
-            ))
-        });
-        let mut resp = Response::new(Body::from_stream(failing));
-        resp.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            resp.headers_mut().insert(REQUEST_ID_HEADER, v);
-        }
-        return Some(resp);
+    // drop_connection: a body that fails at once makes the server abort the
+    // connection before the answer is complete.
+    let id = record.entry.request_id.clone();
+    let _ = record.finish(shared, Vec::new(), StatusCode::OK);
+    let failing = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "connection dropped by fault rule",
+        ))
+    });
+    let mut resp = Response::new(Body::from_stream(failing));
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
-    None
+    resp
 }
 
 fn http_error(status: StatusCode, message: &str, id: Option<&str>) -> Response {

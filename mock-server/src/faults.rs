@@ -99,6 +99,14 @@ impl FaultRule {
         Ok(())
     }
 
+    /// Whether the rule answers in place of the mock (a delay alone does not).
+    pub fn replaces_answer(&self) -> bool {
+        self.ret_code.is_some()
+            || self.http_status.is_some()
+            || self.malformed_body
+            || self.drop_connection
+    }
+
     fn matches(&self, action: Option<&str>, params: &Params) -> bool {
         self.action.as_deref().is_none_or(|a| Some(a) == action)
             && self

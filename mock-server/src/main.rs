@@ -153,8 +153,6 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
-    // Listen for the signals before saying so: a supervisor may send one as
-    // soon as it reads the line.
     let shutdown = shutdown_signal();
     // A closed stdout must not stop the mock: write errors are ignored.
     {
@@ -179,33 +177,33 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-/// Completes on Ctrl-C or SIGTERM. The handlers are in place when this
-/// returns, not only once the future is first polled.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// Registers the SIGINT/SIGTERM (Ctrl-C) handlers now, before the mock says
+/// it is listening, so a signal that arrives at once still stops it cleanly;
+/// the returned future completes on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, Signal, SignalKind};
-        let wait = |s: std::io::Result<Signal>| async move {
-            match s {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        let (int, term) = (
-            wait(signal(SignalKind::interrupt())),
-            wait(signal(SignalKind::terminate())),
-        );
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
         async move {
-            tokio::select! {
-                _ = int => {},
-                _ = term => {},
+            match (interrupt, terminate) {
+                (Ok(mut i), Ok(mut t)) => {
+                    tokio::select! {
+                        _ = i.recv() => {},
+                        _ = t.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    async {
-        let _ = tokio::signal::ctrl_c().await;
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -215,22 +215,9 @@ impl MockServer {
     /// Starts a mock with `config` on the current tokio runtime.
     pub async fn start_with(config: Config) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config));
-        shared
-            .restore()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        let (tx, rx) = oneshot::channel();
-        tokio::spawn(serve(listener, shared.clone(), async {
-            let _ = rx.await;
-        }));
-        Ok(MockServer {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            thread: None,
-            expectations: Mutex::new(Vec::new()),
-        })
+        let (server, serving) = MockServer::prepare(config, listener)?;
+        tokio::spawn(serving);
+        Ok(server)
     }
 
     /// Starts a mock on a runtime of its own in a background thread, for
@@ -241,25 +228,37 @@ impl MockServer {
             .enable_all()
             .build()?;
         let listener = runtime.block_on(TcpListener::bind(config.listen))?;
+        let (mut server, serving) =
+            runtime.block_on(async { MockServer::prepare(config, listener) })?;
+        server.thread = Some(std::thread::spawn(move || runtime.block_on(serving)));
+        Ok(server)
+    }
+
+    /// The server handle and the future that serves until it is dropped.
+    fn prepare(
+        config: Config,
+        listener: TcpListener,
+    ) -> std::io::Result<(
+        MockServer,
+        impl std::future::Future<Output = ()> + Send + 'static,
+    )> {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
         shared
             .restore()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let (tx, rx) = oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(serve(listener, serving, async {
-                let _ = rx.await;
-            }));
+        let serving = serve(listener, shared.clone(), async {
+            let _ = rx.await;
         });
-        Ok(MockServer {
+        let server = MockServer {
             addr,
             shared,
             shutdown: Some(tx),
-            thread: Some(thread),
+            thread: None,
             expectations: Mutex::new(Vec::new()),
-        })
+        };
+        Ok((server, serving))
     }
 
     /// The base URL, `http://127.0.0.1:PORT`.

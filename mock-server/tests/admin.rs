@@ -86,14 +86,12 @@ async fn fixtures_load_at_run_time_with_the_same_validation() {
         "fixtures refused: images.json: entry 0: field CreateTime: expected integer, found string"
     );
     let images = json!([{"CompShareImageId": "compshareImage-solo", "ImageType": "Custom", "Status": "Available", "Owner": {"AccountId": "7"}}]);
-    let (status, _) = admin(
-        &server,
-        "POST",
-        "/fixtures",
-        Some(json!({"accounts": accounts, "images": images})),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let instances = json!([{"UHostId": "uhost-solo0001", "AccountId": "7", "Zone": "cn-wlcb-01", "State": "Stopped",
+        "CPU": 8, "Memory": 32768, "GPU": 1, "GpuType": "3090", "CompShareImageId": "compshareImage-solo"}]);
+    let responses = json!({"DescribeCompShareSoftwarePort": {"SoftwarePort": [{"Port": 8888, "Software": "JupyterLab"}]}});
+    let body = json!({"accounts": accounts, "images": images, "instances": instances, "responses": responses});
+    let (status, text) = admin(&server, "POST", "/fixtures", Some(body)).await;
+    assert_eq!(status, 200, "{text}");
     let solo = compshare_mock::Credentials {
         public_key: "pk7".into(),
         private_key: "sk7".into(),
@@ -102,6 +100,16 @@ async fn fixtures_load_at_run_time_with_the_same_validation() {
     assert_eq!(
         listed["ImageSet"][0]["CompShareImageId"],
         "compshareImage-solo"
+    );
+    let hosts = ok(&server, &solo, "DescribeCompShareInstance", &[]).await;
+    assert_eq!(hosts["UHostSet"][0]["State"], "Stopped");
+    let ports = ok(&server, &solo, "DescribeCompShareSoftwarePort", &[]).await;
+    assert_eq!(ports["SoftwarePort"][0]["Port"], 8888);
+    admin(&server, "POST", "/reset", None).await;
+    let hosts = ok(&server, &solo, "DescribeCompShareInstance", &[]).await;
+    assert_eq!(
+        hosts["TotalCount"], 1,
+        "a reset returns to the loaded set, instances included"
     );
     let old = call(
         &server,
@@ -431,4 +439,19 @@ async fn rust_helpers_inject_faults_and_read_the_journal() {
     let seen = server.requests_for("DescribeCompShareCustomImages");
     let statuses: Vec<u16> = seen.iter().map(|e| e.http_status).collect();
     assert_eq!(statuses, vec![503, 503, 200]);
+}
+
+#[tokio::test]
+async fn a_query_or_path_the_admin_api_cannot_read_is_a_json_400() {
+    let server = MockServer::start().await.unwrap();
+    for (method, path) in [
+        ("GET", "/requests?ret_code"),
+        ("GET", "/requests?ret_code=x"),
+        ("DELETE", "/faults/%FF"),
+    ] {
+        let (status, body) = admin(&server, method, path, None).await;
+        assert_eq!(status, 400, "{method} {path}: {body}");
+        assert_eq!(body["Status"], 400, "{method} {path}: {body}");
+        assert!(body["Error"].is_string(), "{method} {path}: {body}");
+    }
 }

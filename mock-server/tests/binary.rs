@@ -15,8 +15,32 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A started mock that is killed when dropped, so a failing test leaves no
+/// process behind.
+struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary on a free port; returns the child and its base URL.
-fn start(args: &[&str]) -> (Child, String) {
+fn start(args: &[&str]) -> (Running, String) {
     let mut cmd = Command::new(BIN);
     cmd.args(["--listen", "127.0.0.1:0"]);
     if !args.contains(&"--log-level") {
@@ -36,7 +60,7 @@ fn start(args: &[&str]) -> (Child, String) {
         .strip_prefix("compshare-mock listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (child, url)
+    (Running(child), url)
 }
 
 fn post(url: &str, path: &str, body: &str) -> (u16, String) {
@@ -98,9 +122,13 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
-fn stderr_of(child: Child) -> String {
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn stderr_of(mut child: Running) -> String {
+    let mut err = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut err);
+    }
+    err
 }
 
 #[test]

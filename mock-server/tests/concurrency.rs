@@ -29,48 +29,52 @@ fn ids(v: &Value, field: &str, id: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn all_images(server: &MockServer, creds: &Credentials) -> BTreeSet<String> {
+/// Every id a paged listing shows, walked 100 at a time.
+async fn walk(
+    server: &MockServer,
+    creds: &Credentials,
+    action: &str,
+    list: &str,
+    id: &str,
+) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut offset = 0;
     loop {
-        let o = offset.to_string();
+        let offset = out.len().to_string();
         let page = call(
             server,
             creds,
-            "DescribeCompShareCustomImages",
-            &[("Offset", &o), ("Limit", "100")],
+            action,
+            &[("Offset", &offset), ("Limit", "100")],
         )
         .await;
-        let got = ids(&page, "ImageSet", "CompShareImageId");
+        let got = ids(&page, list, id);
         if got.is_empty() {
-            break;
+            return out;
         }
-        offset += got.len();
         out.extend(got);
     }
-    out
+}
+
+async fn all_images(server: &MockServer, creds: &Credentials) -> BTreeSet<String> {
+    walk(
+        server,
+        creds,
+        "DescribeCompShareCustomImages",
+        "ImageSet",
+        "CompShareImageId",
+    )
+    .await
 }
 
 async fn all_instances(server: &MockServer, creds: &Credentials) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut offset = 0;
-    loop {
-        let o = offset.to_string();
-        let page = call(
-            server,
-            creds,
-            "DescribeCompShareInstance",
-            &[("Offset", &o), ("Limit", "100")],
-        )
-        .await;
-        let got = ids(&page, "UHostSet", "UHostId");
-        if got.is_empty() {
-            break;
-        }
-        offset += got.len();
-        out.extend(got);
-    }
-    out
+    walk(
+        server,
+        creds,
+        "DescribeCompShareInstance",
+        "UHostSet",
+        "UHostId",
+    )
+    .await
 }
 
 async fn worker(server: &MockServer, creds: Credentials, seed: u64) -> Seen {

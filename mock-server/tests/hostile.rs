@@ -83,6 +83,52 @@ async fn invalid_utf8_in_a_key_or_value_is_400() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_undecodable_value_under_a_huge_key_is_400_with_the_key_clipped() {
+    // The refusal names the key; the answer and the journal keep only its
+    // first 64 characters, not the 900 KB sent.
+    let server = MockServer::start().await.unwrap();
+    let key = "K".repeat(900_000);
+    let (status, text) = raw(&server, &post_form(&format!("{key}=%FF")));
+    assert_eq!(status, 400);
+    assert!(text.len() < 500, "a {}-byte refusal", text.len());
+    let error = json_of(&text)["Error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains(&format!("parameter {} is", "K".repeat(64))),
+        "{error}"
+    );
+    let entries = server.requests(&Default::default());
+    let message = entries.last().unwrap().message.as_deref().unwrap();
+    assert!(
+        message.len() < 200,
+        "a {}-byte journal message",
+        message.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_unsupported_content_type_is_415_named_clipped() {
+    let server = MockServer::start().await.unwrap();
+    let ct = format!("text/{}", "x".repeat(60_000));
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {ct}\r\nContent-Length: 3\r\n\r\na=1"
+    );
+    let (status, text) = raw(&server, request.as_bytes());
+    assert_eq!(status, 415);
+    assert!(text.len() < 600, "a {}-byte refusal", text.len());
+    assert!(json_of(&text)["Error"]
+        .as_str()
+        .unwrap()
+        .contains("text/xxx"));
+    let entries = server.requests(&Default::default());
+    let message = entries.last().unwrap().message.as_deref().unwrap();
+    assert!(
+        message.len() < 600,
+        "a {}-byte journal message",
+        message.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn malformed_percent_encoding_is_kept_literally_and_signed_as_sent() {
     let server = MockServer::start().await.unwrap();
     // `%zz` and a lone `%` are not escapes: the value is the text itself.
@@ -228,6 +274,22 @@ async fn json_duplicate_keys_keep_the_last_value() {
     let v = json_of(&answer);
     assert_eq!(v["RetCode"], 0, "{v}");
     assert_eq!(v["ImageSet"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_members_that_flatten_to_one_key_are_230_once_the_signature_holds() {
+    // `UHostIds: [a]` and `UHostIds.0: b` both sign, and both are the flat
+    // parameter `UHostIds.0`: a key given twice, as in a form.
+    let server = MockServer::start().await.unwrap();
+    let body = json!({"Action": "DescribeCompShareInstance", "Region": "cn-wlcb", "UHostIds": ["uhost-demo0run"], "UHostIds.0": "uhost-demo0stp", "PublicKey": "my_public_key"});
+    let mut body = body.as_object().unwrap().clone();
+    let sig = sign_json(&body, "my_private_key");
+    body.insert("Signature".into(), sig.into());
+    let (status, answer) = raw(&server, &post_json(&Value::Object(body).to_string()));
+    assert_eq!(status, 200, "{answer}");
+    let v = json_of(&answer);
+    assert_eq!(v["RetCode"], 230, "{v}");
+    assert_eq!(v["Message"], "Params [UHostIds.0] not available");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,6 +19,13 @@ def base_url():
         pytest.exit(str(e), returncode=2)
 
 
+@pytest.fixture(autouse=True)
+def fresh_mock(base_url):
+    """Every test starts from the fixtures: POST /_mock/reset before it, so
+    what one test creates, stops or deletes does not reach the next."""
+    sdk_support.reset_mock()
+
+
 @pytest.fixture
 def client(base_url):
     """The official SDK's UCompShare client for the default account."""

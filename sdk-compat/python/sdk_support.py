@@ -129,30 +129,123 @@ def sdk_required(action):
     return {k for k, f in s.fields.items() if f.required}
 
 
-# Values that must be real for the request to be valid; everything else is
-# built from its catalogue type.
-KNOWN_STRINGS = {
+# Resources of the built-in fixtures (fixtures/*.json), the same that
+# contract-tests/src/samples.rs names for the Rust whole-catalogue tests.
+RUNNING_INSTANCE = "uhost-demo0run"  # default account, Running
+STOPPED_INSTANCE = "uhost-demo0stp"  # default account, Stopped
+SECOND_ACCOUNT_INSTANCE = "uhost-second01"  # the second account's
+CUSTOM_IMAGE = "compshareImage-xxxx"  # default account, Available
+SECOND_ACCOUNT_IMAGE = "compshareImage-ghjiv80ltmwh"  # the second account's
+PLATFORM_IMAGE = "compshareImage-165jmhx19ik7"  # the official examples' image
+DEFAULT_ACCOUNT_ID = 56000001
+SECOND_ACCOUNT_ID = 56000002
+
+# Actions whose UHostId must name a Stopped instance; every other one gets
+# the Running instance (samples.rs: `sample`).
+NEEDS_STOPPED_INSTANCE = {
+    "StartCompShareInstance",
+    "ResetCompShareInstancePassword",
+    "ReinstallCompShareInstance",
+}
+
+# Parameters the catalogue lists but the gateway refuses with 230 when sent
+# (mock-server/src/validate.rs: REFUSED_PARAMS; PROTOCOL.md §4).
+REFUSED_PARAMS = {("DescribeCompShareImages", "Limit")}
+
+
+def custom_image_action(action):
+    """Whether ``CompShareImageId`` of ``action`` names one of the caller's
+    custom images (else a platform image), as samples.rs decides it."""
+    return (
+        "CustomImage" in action
+        or "ImageShare" in action
+        or "ImageCreateProgress" in action
+        or action in ("UpdateCompShareImage", "PublishCompShareImage")
+    )
+
+
+# Values that must be real for the request to be valid, by parameter name
+# (also inside objects: ``Disks.Size``); everything else is built from its
+# catalogue type. A number here is sent as a string where the catalogue
+# types the parameter ``string`` (``Limit`` of DescribeCommunityImages,
+# ``Gpu`` of GetCompShareInstancePrice).
+KNOWN_VALUES = {
     "Region": REGION,
     "Zone": ZONE,
+    "ProjectId": "org-compat",
     "GpuType": "4090",
     "MachineType": "G",
-    "ProjectId": "org-compat",
-}
-KNOWN_INTEGERS = {
+    "ChargeType": "Dynamic",
+    "LoginMode": "Password",
+    "AutoStart": "true",
+    "Type": "CLOUD_SSD",
     "CPU": 16,
+    "Cpu": 16,
     "GPU": 1,
+    "Gpu": 1,
     "Memory": 65536,
+    "Size": 100,
+    "Quantity": 1,
+    "Visibility": 1,
     "Offset": 0,
     "Limit": 10,
+    "AddAccounts": [SECOND_ACCOUNT_ID],
+    "RemoveAccounts": [SECOND_ACCOUNT_ID],
+    "UHostIds": [RUNNING_INSTANCE, STOPPED_INSTANCE],
+}
+
+# Values for one action only: filters chosen so that the answer lists a
+# fixture resource, so the strict type check sees real items.
+ACTION_VALUES = {
+    "DescribeCompShareImages": {
+        "ImageType": "System",
+        "Name": "Ubuntu 22.04 CUDA 12.4",
+        "Author": "UCloud",
+        "Tag": "PyTorch",
+    },
+}
+
+# The list a valid call of these actions must answer non-empty.
+NON_EMPTY_LISTS = {
+    "DescribeCompShareCustomImages": "ImageSet",
+    "DescribeCompShareImages": "ImageSet",
+    "DescribeCompShareImageTags": "Tags",
+    "DescribeCompShareInstance": "UHostSet",
+    "DescribeCompShareSupportZone": "ZoneInfo",
 }
 
 
-def value_for(name, ty, depth=0):
-    """A valid value of catalogue type ``ty`` for a parameter called ``name``."""
+def known_value(action, name):
+    """The real value ``name`` must have in ``action``, or None."""
+    if name == "UHostId":
+        return STOPPED_INSTANCE if action in NEEDS_STOPPED_INSTANCE else RUNNING_INSTANCE
+    if name == "CompShareImageId":
+        return CUSTOM_IMAGE if custom_image_action(action) else PLATFORM_IMAGE
+    if name in ACTION_VALUES.get(action, {}):
+        return ACTION_VALUES[action][name]
+    return KNOWN_VALUES.get(name)
+
+
+def _as_type(value, ty):
+    """``value`` as catalogue type ``ty`` (a known number as a string, a
+    scalar as a one-item array)."""
+    if isinstance(ty, dict) and "array" in ty:
+        items = value if isinstance(value, list) else [value]
+        return [_as_type(v, ty["array"]) for v in items]
     if ty == "string":
-        return KNOWN_STRINGS.get(name, "compat-" + name.lower())
+        return str(value)
+    return value
+
+
+def value_for(action, name, ty, depth=0):
+    """A valid value of catalogue type ``ty`` for parameter ``name`` of ``action``."""
+    known = known_value(action, name)
+    if known is not None and not (isinstance(ty, dict) and "ref" in ty):
+        return _as_type(known, ty)
+    if ty == "string":
+        return "compat-" + name.lower()
     if ty == "integer":
-        return KNOWN_INTEGERS.get(name, 1)
+        return 1
     if ty == "number":
         return 1.5
     if ty == "boolean":
@@ -160,13 +253,13 @@ def value_for(name, ty, depth=0):
     if isinstance(ty, dict) and "array" in ty:
         item = ty["array"]
         if isinstance(item, dict) and "ref" in item:
-            return [value_for(name, item, depth + 1)]
-        return [value_for(name, item, depth + 1), _second(name, item)]
+            return [value_for(action, name, item, depth + 1)]
+        return [value_for(action, name, item, depth + 1), _second(name, item)]
     if isinstance(ty, dict) and "ref" in ty:
         if depth > 4:
             return {}
         return {
-            f["name"]: value_for(f["name"], f["type"], depth + 1)
+            f["name"]: value_for(action, f["name"], f["type"], depth + 1)
             for f in CATALOGUE["models"].get(ty["ref"], [])
         }
     raise ValueError("unknown catalogue type {!r}".format(ty))
@@ -182,14 +275,16 @@ def _second(name, ty):
         return 2.25
     if ty == "boolean":
         return False
-    return value_for(name, ty)
+    raise ValueError("no second item of catalogue type {!r}".format(ty))
 
 
 def build_params(action):
-    """Every request parameter of ``action`` with a valid value."""
+    """Every request parameter of ``action`` with a valid value: real
+    fixture ids in the state the action needs, no refused parameter."""
     return {
-        p["name"]: value_for(p["name"], p["type"])
+        p["name"]: value_for(action, p["name"], p["type"])
         for p in CATALOGUE["actions"][action]["request"]
+        if (action, p["name"]) not in REFUSED_PARAMS
     }
 
 
@@ -286,6 +381,41 @@ def http(method, url, body=None, headers=None):
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return resp.status, dict(resp.headers), json.loads(resp.read().decode("utf-8"))
+
+
+def admin(method, path, body=None):
+    """A call of the mock's control plane under ``/_mock/``: the decoded JSON
+    answer. ``COMPSHARE_MOCK_ADMIN_TOKEN`` is sent as the bearer token when
+    set (a mock listening beyond loopback requires one)."""
+    headers = {}
+    data = None
+    if method == "POST":
+        data = json.dumps(body if body is not None else {}).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    token = os.environ.get("COMPSHARE_MOCK_ADMIN_TOKEN")
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return http(method, mock_url() + "/_mock/" + path, data, headers)[2]
+
+
+def reset_mock():
+    """Puts the mock's state back to its fixtures (the clock runs again)."""
+    assert admin("POST", "reset") == {"Reset": True}
+
+
+def freeze_clock():
+    """Stops the mock's virtual clock; returns the frozen instant."""
+    return admin("POST", "clock/freeze")["now"]
+
+
+def advance_clock(seconds):
+    """Moves the mock's virtual clock forward; returns the new instant."""
+    return admin("POST", "clock/advance", {"seconds": seconds})["now"]
+
+
+def timings():
+    """How long things take in the mock (boot, transition, image build), in seconds."""
+    return admin("GET", "state")["Timings"]
 
 
 def get_signed(params, private_key):

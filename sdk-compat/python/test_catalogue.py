@@ -1,6 +1,8 @@
 """Every action of the mock's catalogue through the official SDK: a valid call
-is RetCode 0 and an answer the SDK's typed schema takes; a call missing a
-required parameter is 210 naming it. Driven from the catalogue file."""
+(every parameter set, ids naming fixture resources in the state the action
+needs, the mock reset before it) is RetCode 0 and an answer the SDK's typed
+schema takes; a call missing a required parameter is 210 naming it. Driven
+from the catalogue file."""
 
 import pytest
 from ucloud.core import exc
@@ -47,6 +49,24 @@ def test_a_valid_call_is_answered_and_taken_by_the_sdk(action, client, recorder)
     sent = recorder.requests[0]["data"]
     assert sent["Action"] == action
     assert sent["PublicKey"] == "my_public_key"
+    listed = sdk_support.NON_EMPTY_LISTS.get(action)
+    if listed:
+        assert raw[listed], "{} lists nothing: the strict check saw no item".format(listed)
+
+
+def test_valid_calls_name_fixture_resources_in_the_right_state():
+    params = sdk_support.build_params
+    assert params("StartCompShareInstance")["UHostId"] == sdk_support.STOPPED_INSTANCE
+    assert params("ReinstallCompShareInstance")["UHostId"] == sdk_support.STOPPED_INSTANCE
+    assert params("ResetCompShareInstancePassword")["UHostId"] == sdk_support.STOPPED_INSTANCE
+    assert params("StopCompShareInstance")["UHostId"] == sdk_support.RUNNING_INSTANCE
+    assert params("CreateCompShareCustomImage")["UHostId"] == sdk_support.RUNNING_INSTANCE
+    assert params("CopyCompShareCustomImage")["CompShareImageId"] == sdk_support.CUSTOM_IMAGE
+    assert params("PublishCompShareImage")["CompShareImageId"] == sdk_support.CUSTOM_IMAGE
+    assert params("CreateCompShareInstance")["CompShareImageId"] == sdk_support.PLATFORM_IMAGE
+    assert params("ModifyCompShareImageShareAccount")["AddAccounts"] == [sdk_support.SECOND_ACCOUNT_ID]
+    assert params("DescribeCommunityImages")["Limit"] == "10"
+    assert "Limit" not in params("DescribeCompShareImages")
 
 
 @pytest.mark.parametrize("action,missing", DROPPABLE, ids=[a for a, _ in DROPPABLE])

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::error::ApiError;
 use crate::state::images::Software;
-use crate::state::{ImageUpdate, Page, Publication, StoredImage};
+use crate::state::{CompShareImage, ImageUpdate, Page, Publication, StoredImage};
 use crate::wire::params::Params;
 
 fn not_available(name: &str) -> ApiError {
@@ -21,6 +21,20 @@ fn paged<'a>(all: &'a [&'a Arc<StoredImage>], page: Page) -> &'a [&'a Arc<Stored
     let start = page.offset.min(all.len());
     let end = start.saturating_add(page.limit).min(all.len());
     &all[start..end]
+}
+
+/// The image filters of the listing actions, each applied when given and
+/// named in `filters` (the action's own parameters; others are ignored):
+/// `ImageType`, `Name` (substring), `Author`, `Tag`, `CompShareImageId`.
+fn matches_filters(params: &Params, filters: &[&str], i: &CompShareImage) -> bool {
+    let given = |name: &str, test: &dyn Fn(&str) -> bool| {
+        !filters.contains(&name) || params.get(name).is_none_or(test)
+    };
+    given("ImageType", &|t| i.image_type == t)
+        && given("Name", &|n| i.name.contains(n))
+        && given("Author", &|a| i.author == a)
+        && given("Tag", &|t| i.tags.iter().any(|x| x == t))
+        && given("CompShareImageId", &|id| i.comp_share_image_id == id)
 }
 
 /// DescribeCompShareCustomImages: the caller's custom images, newest first
@@ -147,16 +161,11 @@ pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
         .platform()
         .iter()
         .filter(|stored| {
-            let i = stored.image();
-            params.get("ImageType").is_none_or(|t| i.image_type == t)
-                && params.get("Name").is_none_or(|n| i.name.contains(n))
-                && params.get("Author").is_none_or(|a| i.author == a)
-                && params
-                    .get("Tag")
-                    .is_none_or(|t| i.tags.iter().any(|x| x == t))
-                && params
-                    .get("CompShareImageId")
-                    .is_none_or(|id| i.comp_share_image_id == id)
+            matches_filters(
+                params,
+                &["ImageType", "Name", "Author", "Tag", "CompShareImageId"],
+                &stored.image(),
+            )
         })
         .collect();
     let items = paged(
@@ -262,15 +271,11 @@ pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answe
         .community()
         .iter()
         .filter(|stored| {
-            let i = stored.image();
-            params.get("Author").is_none_or(|a| i.author == a)
-                && params.get("Name").is_none_or(|n| i.name.contains(n))
-                && params
-                    .get("Tag")
-                    .is_none_or(|t| i.tags.iter().any(|x| x == t))
-                && params
-                    .get("CompShareImageId")
-                    .is_none_or(|id| i.comp_share_image_id == id)
+            matches_filters(
+                params,
+                &["Name", "Author", "Tag", "CompShareImageId"],
+                &stored.image(),
+            )
         })
         .collect();
     Ok(Answer::new()

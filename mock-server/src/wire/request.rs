@@ -59,7 +59,8 @@ pub struct WireRequest {
 /// A request the gateway cannot read at all: answered with a 4xx.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
-    /// The body's content type is neither form nor JSON.
+    /// The body's content type is neither form nor JSON (the media type
+    /// named, cut to `MAX_ECHO` bytes).
     #[error("unsupported content type {0:?}: send application/x-www-form-urlencoded or application/json")]
     UnsupportedMediaType(String),
     /// The body cannot be parsed in its declared form.
@@ -91,7 +92,9 @@ pub fn parse(
         } else if mime.eq_ignore_ascii_case("application/json") {
             from_json(body)?
         } else {
-            return Err(WireError::UnsupportedMediaType(mime.to_ascii_lowercase()));
+            return Err(WireError::UnsupportedMediaType(
+                super::envelope::clip(&mime.to_ascii_lowercase()).into_owned(),
+            ));
         };
     // The Go SDK repeats `?Action=` in the URL of a POST; only the body is
     // signed, so the query only supplies an Action the body lacks.
@@ -143,7 +146,7 @@ impl Decoded {
                 continue;
             }
             decode_into(v, &mut text)
-                .map_err(|_| WireError::InvalidUtf8(text[start..mid].to_owned()))?;
+                .map_err(|_| WireError::InvalidUtf8(clip_name(&text[start..mid])))?;
             spans.push((start, mid, text.len()));
         }
         Ok(Decoded { text, spans })
@@ -179,17 +182,35 @@ fn decode_into(raw: &[u8], out: &mut String) -> Result<(), std::str::Utf8Error> 
     Ok(())
 }
 
+/// The most characters of a parameter name a refusal echoes.
+const MAX_NAME_ECHO: usize = 64;
+
 fn lossy(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(raw);
-    s.chars().take(64).collect()
+    clip_name(&String::from_utf8_lossy(raw))
+}
+
+fn clip_name(name: &str) -> String {
+    name.chars().take(MAX_NAME_ECHO).collect()
 }
 
 /// The request of decoded pairs: the canonical string over all of them in
-/// the order given, `Signature` split off (the last one given), every
-/// repetition of a key reported in the order it came, and the last value
-/// of each key kept.
+/// the order given, then the rest as [`index`] has it.
 fn from_pairs(d: Decoded, form: Form) -> Result<WireRequest, WireError> {
     let canonical = canonical_flat(d.pairs());
+    let (params, signature, duplicates) = index(d);
+    Ok(WireRequest {
+        params,
+        canonical,
+        signature,
+        duplicates,
+        form,
+    })
+}
+
+/// Pairs in the order given, indexed: `Signature` split off (the last one
+/// given), every repetition of a key reported in the order it came, and
+/// the last value of each key kept. One sort, however many pairs.
+fn index(d: Decoded) -> (Params, Option<String>, Vec<String>) {
     let mut signature = None;
     let mut repeats: Vec<(usize, &str)> = Vec::new();
     // Every pair but the signatures, with its position.
@@ -217,13 +238,7 @@ fn from_pairs(d: Decoded, form: Form) -> Result<WireRequest, WireError> {
     }
     repeats.sort_by_key(|(pos, _)| *pos);
     let duplicates = repeats.into_iter().map(|(_, k)| k.to_owned()).collect();
-    Ok(WireRequest {
-        params: Params::from_sorted(d.text, kept),
-        canonical,
-        signature,
-        duplicates,
-        form,
-    })
+    (Params::from_sorted(d.text, kept), signature, duplicates)
 }
 
 fn from_json(body: &[u8]) -> Result<WireRequest, WireError> {
@@ -236,12 +251,26 @@ fn from_json(body: &[u8]) -> Result<WireRequest, WireError> {
     };
     let canonical = canonical_json(&obj);
     let signature = obj.remove(SIGNATURE_KEY).and_then(|v| scalar_string(&v));
-    let params: Params = flatten(&obj).into_iter().collect();
+    // Distinct JSON members can flatten to one key (`{"A":["x"],"A.0":"y"}`):
+    // both values are signed, so the key counts as given twice, as in a form.
+    // (`Signature` was taken out above: no flattened key is `Signature`.)
+    let mut d = Decoded {
+        text: String::new(),
+        spans: Vec::new(),
+    };
+    for (k, v) in flatten(&obj) {
+        let start = d.text.len();
+        d.text.push_str(&k);
+        let mid = d.text.len();
+        d.text.push_str(&v);
+        d.spans.push((start, mid, d.text.len()));
+    }
+    let (params, _, duplicates) = index(d);
     Ok(WireRequest {
         params,
         canonical,
         signature,
-        duplicates: Vec::new(),
+        duplicates,
         form: Form::Json,
     })
 }
@@ -362,8 +391,39 @@ mod tests {
     }
 
     #[test]
+    fn an_unsupported_media_type_is_named_clipped() {
+        let ct = format!("text/{}", "x".repeat(10_000));
+        let e = parse(Verb::Post, None, Some(&ct), b"a=1").unwrap_err();
+        let WireError::UnsupportedMediaType(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("text/xxx") && m.ends_with('…'), "{m}");
+        assert!(m.len() <= super::super::envelope::MAX_ECHO + '…'.len_utf8());
+    }
+
+    #[test]
+    fn an_undecodable_value_names_its_key_clipped() {
+        let key = "k".repeat(10_000);
+        let body = format!("{key}=%ff");
+        let e = parse(Verb::Post, None, None, body.as_bytes()).unwrap_err();
+        assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
+        let e = parse(Verb::Post, None, None, format!("{key}%ff=1").as_bytes()).unwrap_err();
+        assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
+    }
+
+    #[test]
     fn a_key_given_twice_is_reported() {
         let r = parse(Verb::Post, None, None, b"A=1&A=2&B=3").unwrap();
         assert_eq!(r.duplicates, vec!["A".to_owned()]);
+    }
+
+    #[test]
+    fn json_members_that_flatten_to_one_key_are_reported_twice_given() {
+        let body = br#"{"A":["x"],"A.0":"y","B":{"C":1},"B.D":2}"#;
+        let r = parse(Verb::Post, None, Some("application/json"), body).unwrap();
+        assert_eq!(r.duplicates, vec!["A.0".to_owned()]);
+        assert_eq!(r.canonical, "AxA.0yBC1B.D2");
+        assert_eq!(r.params.get("B.C"), Some("1"));
+        assert_eq!(r.params.get("B.D"), Some("2"));
     }
 }
