@@ -177,7 +177,8 @@ impl Answer {
     /// The answer's body for `action`, written around the fields in place
     /// (no copy of them) when the head fits the room kept for it.
     pub fn into_body(mut self, action: Option<&str>) -> axum::body::Bytes {
-        let head = head(action, 0, 0);
+        // Room for the fixed parts, so the head is allocated once.
+        let head = head(action, 0, 48);
         if self.buf.len() < HEADROOM || head.len() > HEADROOM {
             return render_success(action, &self).into();
         }
@@ -242,7 +243,6 @@ pub fn render_http_error(status: u16, message: &str) -> Vec<u8> {
 }
 
 fn head(action: Option<&str>, ret_code: i64, capacity: usize) -> Vec<u8> {
-    use std::io::Write;
     let mut out = Vec::with_capacity(capacity + action.map_or(0, str::len));
     out.extend_from_slice(b"{\"Action\":");
     match action {
@@ -256,9 +256,28 @@ fn head(action: Option<&str>, ret_code: i64, capacity: usize) -> Vec<u8> {
         }
         _ => push_json_string(&mut out, &response_name(action)),
     }
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, ",\"RetCode\":{ret_code}");
+    out.extend_from_slice(b",\"RetCode\":");
+    push_integer(&mut out, ret_code);
     out
+}
+
+/// Writes an integer in decimal (every answer has one: no formatter for it).
+fn push_integer(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn push_json_string(out: &mut Vec<u8>, s: &str) {
@@ -331,6 +350,15 @@ mod tests {
         assert!(name.len() <= MAX_ECHO + "…Response".len(), "{}", name.len());
         assert!(name.ends_with("…Response"));
         assert_eq!(clip("short"), "short");
+    }
+
+    #[test]
+    fn integers_are_written_as_json_numbers() {
+        for n in [0, 7, -1, 10, 171, 2_000_000, i64::MAX, i64::MIN, -290] {
+            let mut out = Vec::new();
+            push_integer(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct Params {
     pairs: Vec<(usize, usize, usize)>,
 }
 
+/// Up to this many parameters, a key is looked for in a scan.
+const LINEAR_FIND: usize = 16;
+
 impl Params {
     /// An empty map.
     pub fn new() -> Self {
@@ -35,12 +38,32 @@ impl Params {
         &self.text[p.0..p.1]
     }
 
+    /// A key's bytes (bytes order as `str` does; no boundary checks).
+    fn key_bytes(&self, p: &(usize, usize, usize)) -> &[u8] {
+        &self.text.as_bytes()[p.0..p.1]
+    }
+
     fn value(&self, p: &(usize, usize, usize)) -> &str {
         &self.text[p.1..p.2]
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.pairs.binary_search_by(|p| self.key(p).cmp(key))
+        let key = key.as_bytes();
+        self.pairs.binary_search_by(|p| self.key_bytes(p).cmp(key))
+    }
+
+    /// Where `key` is, if it is there.
+    fn position(&self, key: &str) -> Option<usize> {
+        if self.pairs.len() > LINEAR_FIND {
+            return self.find(key).ok();
+        }
+        // A request's few parameters: look at the lengths first, compare
+        // bytes only where they agree (cheaper than a binary search's
+        // comparisons in full, and most keys asked for are absent).
+        let key = key.as_bytes();
+        self.pairs
+            .iter()
+            .position(|p| p.1 - p.0 == key.len() && self.key_bytes(p) == key)
     }
 
     /// Sets a parameter, returning the previous value if it was there.
@@ -67,7 +90,7 @@ impl Params {
 
     /// The raw value, empty or not.
     pub fn raw(&self, key: &str) -> Option<&str> {
-        self.find(key).ok().map(|i| self.value(&self.pairs[i]))
+        self.position(key).map(|i| self.value(&self.pairs[i]))
     }
 
     /// The value, treating an empty string as absent (the SDKs leave unset
@@ -78,7 +101,7 @@ impl Params {
 
     /// Removes a parameter.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let i = self.find(key).ok()?;
+        let i = self.position(key)?;
         let old = self.value(&self.pairs[i]).to_owned();
         self.pairs.remove(i);
         Some(old)
@@ -92,15 +115,27 @@ impl Params {
 
     /// The flattened keys under `name.` with the part after the dot.
     pub fn children<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        let prefix = format!("{name}.");
-        let skip = prefix.len();
+        // The keys from `name.` up to `name/` (`/` follows `.`), found
+        // without making either string.
+        let skip = name.len() + 1;
+        let below = |k: &[u8], last: u8| {
+            let n = name.as_bytes();
+            let common = k.len().min(n.len());
+            match k[..common].cmp(&n[..common]) {
+                Ordering::Equal if k.len() <= n.len() => true,
+                Ordering::Equal => k[n.len()] < last,
+                o => o == Ordering::Less,
+            }
+        };
         let from = self
             .pairs
-            .partition_point(|p| self.key(p).cmp(&prefix) == Ordering::Less);
-        self.pairs[from..]
+            .partition_point(|p| below(self.key_bytes(p), b'.'));
+        let to = self
+            .pairs
+            .partition_point(|p| below(self.key_bytes(p), b'/'));
+        self.pairs[from..to.max(from)]
             .iter()
             .map(|p| (self.key(p), self.value(p)))
-            .take_while(move |(k, _)| k.starts_with(&prefix))
             .map(move |(k, v)| (&k[skip..], v))
     }
 
@@ -178,6 +213,40 @@ mod tests {
         assert_eq!(p.array("Ids"), want);
         assert!(p.has("Ids"));
         assert!(!p.has("Id"));
+    }
+
+    #[test]
+    fn children_are_the_keys_under_the_name_and_a_dot() {
+        let keys = [
+            "a",
+            "a-y",
+            "a.",
+            "a.x",
+            "a.b.c",
+            "a/",
+            "a0",
+            "ab.c",
+            "Ids",
+            "Ids.0",
+            "Ids.0.Name",
+            "Ids.1",
+            "Ids0",
+            "Id",
+            "I",
+            "",
+            "é.x",
+            "é",
+        ];
+        let p: Params = keys.iter().map(|k| (*k, "v")).collect();
+        for name in ["a", "ab", "Ids", "Id", "I", "", "é", "zz", "a.b"] {
+            let got: Vec<&str> = p.children(name).map(|(rest, _)| rest).collect();
+            let mut want: Vec<&str> = keys
+                .iter()
+                .filter_map(|k| k.strip_prefix(name)?.strip_prefix('.'))
+                .collect();
+            want.sort();
+            assert_eq!(got, want, "children of {name:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::encode::{flatten, scalar_string};
 use super::params::Params;
-use super::signature::{canonical_flat, canonical_json, SIGNATURE_KEY};
+use super::signature::{canonical_json, SIGNATURE_KEY};
 
 /// The HTTP verbs the API answers on `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +130,50 @@ struct Decoded {
 impl Decoded {
     fn of(input: &[u8]) -> Result<Decoded, WireError> {
         let mut text = String::with_capacity(input.len());
-        let mut spans = Vec::with_capacity(input.iter().filter(|b| **b == b'&').count() + 1);
+        let mut spans = Vec::with_capacity(8);
+        // The common case: nothing escaped and all of it UTF-8, so every
+        // piece between `&` and `=` (ASCII: cuts on character boundaries) is
+        // UTF-8 too and is copied as it is. One pass over the bytes.
+        if let Ok(all) = std::str::from_utf8(input) {
+            let (mut seg, mut eq) = (0, None);
+            let mut i = 0;
+            let plain = loop {
+                match input.get(i).copied().unwrap_or(b'&') {
+                    b'+' | b'%' => break false,
+                    b'=' if eq.is_none() => eq = Some(i),
+                    b'&' => {
+                        let (k, v) = match eq {
+                            Some(e) => (&all[seg..e], &all[e + 1..i]),
+                            None => (&all[seg..i], ""),
+                        };
+                        if !k.is_empty() {
+                            let start = text.len();
+                            text.push_str(k);
+                            let mid = text.len();
+                            text.push_str(v);
+                            spans.push((start, mid, text.len()));
+                        }
+                        if i >= input.len() {
+                            break true;
+                        }
+                        seg = i + 1;
+                        eq = None;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            };
+            if plain {
+                return Ok(Decoded { text, spans });
+            }
+        }
+        Decoded::of_escaped(input)
+    }
+
+    /// [`Decoded::of`] for input with escapes (or not UTF-8 as it stands).
+    fn of_escaped(input: &[u8]) -> Result<Decoded, WireError> {
+        let mut text = String::with_capacity(input.len());
+        let mut spans = Vec::with_capacity(8);
         for seg in input.split(|b| *b == b'&') {
             if seg.is_empty() {
                 continue;
@@ -196,8 +239,8 @@ fn clip_name(name: &str) -> String {
 /// The request of decoded pairs: the canonical string over all of them in
 /// the order given, then the rest as [`index`] has it.
 fn from_pairs(d: Decoded, form: Form) -> Result<WireRequest, WireError> {
-    let canonical = canonical_flat(d.pairs());
-    let (params, signature, duplicates) = index(d);
+    let mut canonical = String::new();
+    let (params, signature, duplicates) = index(d, Some(&mut canonical));
     Ok(WireRequest {
         params,
         canonical,
@@ -209,8 +252,11 @@ fn from_pairs(d: Decoded, form: Form) -> Result<WireRequest, WireError> {
 
 /// Pairs in the order given, indexed: `Signature` split off (the last one
 /// given), every repetition of a key reported in the order it came, and
-/// the last value of each key kept. One sort, however many pairs.
-fn index(d: Decoded) -> (Params, Option<String>, Vec<String>) {
+/// the last value of each key kept. One sort, however many pairs. With
+/// `canonical`, also writes the canonical string there: every pair but the
+/// signatures, by key, a key's pairs in the order given — the order of that
+/// sort (as [`canonical_flat`](super::signature::canonical_flat) has it).
+fn index(d: Decoded, canonical: Option<&mut String>) -> (Params, Option<String>, Vec<String>) {
     let mut signature = None;
     let mut repeats: Vec<(usize, &str)> = Vec::new();
     // Every pair but the signatures, with its position.
@@ -226,6 +272,13 @@ fn index(d: Decoded) -> (Params, Option<String>, Vec<String>) {
     }
     // By key, and for one key in the order given.
     order.sort_by(|a, b| d.key(&a.1).cmp(d.key(&b.1)).then(a.0.cmp(&b.0)));
+    if let Some(out) = canonical {
+        out.reserve(order.iter().map(|(_, (start, _, end))| end - start).sum());
+        for (_, (start, _, end)) in &order {
+            // Key and value lie back to back: the pair as the string has it.
+            out.push_str(&d.text[*start..*end]);
+        }
+    }
     let mut kept: Vec<(usize, usize, usize)> = Vec::with_capacity(order.len());
     for (pos, span) in order {
         match kept.last_mut() {
@@ -265,7 +318,7 @@ fn from_json(body: &[u8]) -> Result<WireRequest, WireError> {
         d.text.push_str(&v);
         d.spans.push((start, mid, d.text.len()));
     }
-    let (params, _, duplicates) = index(d);
+    let (params, _, duplicates) = index(d, None);
     Ok(WireRequest {
         params,
         canonical,
@@ -409,6 +462,46 @@ mod tests {
         assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
         let e = parse(Verb::Post, None, None, format!("{key}%ff=1").as_bytes()).unwrap_err();
         assert_eq!(e, WireError::InvalidUtf8("k".repeat(64)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_input_decodes_as_the_escaped_path_decodes_it(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'B', b'=', b'&', b'.', b'1', b' ', 0xc3, 0xa9]),
+                0..40,
+            )
+        ) {
+            let fast = Decoded::of(&input);
+            let slow = Decoded::of_escaped(&input);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => {
+                    proptest::prop_assert_eq!(f.text, s.text);
+                    proptest::prop_assert_eq!(f.spans, s.spans);
+                }
+                (Err(f), Err(s)) => proptest::prop_assert_eq!(f, s),
+                (f, s) => proptest::prop_assert!(false, "{:?} against {:?}", f.is_ok(), s.is_ok()),
+            }
+        }
+    }
+
+    #[test]
+    fn the_canonical_string_is_the_signature_modules() {
+        let bodies: [&[u8]; 5] = [
+            b"Zone=z&Action=A&Signature=s1&B=2&B=1&A=x&Signature=s2&Limit=20",
+            b"b=1&a=2&b=3&a.x=4&a-y=5&%41=6&=7&c",
+            b"Action=DescribeX&PublicKey=k%2B1&Name=a+b&Signature=0f",
+            b"",
+            b"Signature=only",
+        ];
+        for body in bodies {
+            let r = parse(Verb::Post, None, None, body).unwrap();
+            let pairs = decode_pairs(body).unwrap();
+            let want = crate::wire::signature::canonical_flat(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            assert_eq!(r.canonical, want, "{}", String::from_utf8_lossy(body));
+        }
     }
 
     #[test]
