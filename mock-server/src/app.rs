@@ -121,14 +121,25 @@ impl Record {
 }
 
 async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Request) -> Response {
+    serve_api(&shared, request).await
+}
+
+/// Answers a request to the API path `/`, whatever its body type: the
+/// router's route, and the server's own path to it (no routing, no boxing
+/// of the body).
+pub(crate) async fn serve_api<B>(shared: &Shared, request: axum::http::Request<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     // The request taken whole: no copy of its headers or URI.
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let record = Record::new(&shared);
+    let record = Record::new(shared);
     let verb = match method {
         Method::GET => Verb::Get,
         Method::POST => Verb::Post,
-        _ => return record.http_error(&shared, StatusCode::METHOD_NOT_ALLOWED, "use GET or POST"),
+        _ => return record.http_error(shared, StatusCode::METHOD_NOT_ALLOWED, "use GET or POST"),
     };
     let limit = shared.config.body_limit;
     let declared = headers
@@ -137,7 +148,7 @@ async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Requ
         .and_then(|v| v.parse::<u64>().ok());
     let too_large = || format!("body larger than the limit of {limit} bytes");
     if declared.is_some_and(|n| n > limit as u64) {
-        return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large());
+        return record.http_error(shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large());
     }
     let collected = tokio::time::timeout(
         shared.config.read_timeout,
@@ -147,18 +158,18 @@ async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Requ
     let bytes = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return record.http_error(&shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large())
+            return record.http_error(shared, StatusCode::PAYLOAD_TOO_LARGE, &too_large())
         }
         Err(_) => {
             return record.http_error(
-                &shared,
+                shared,
                 StatusCode::REQUEST_TIMEOUT,
                 "the body did not arrive within the read timeout",
             )
         }
         Ok(Err(e)) => {
             return record.http_error(
-                &shared,
+                shared,
                 StatusCode::BAD_REQUEST,
                 &format!("unreadable body: {e}"),
             )
@@ -170,11 +181,11 @@ async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Requ
     let wire = match request::parse(verb, uri.query(), content_type, &bytes) {
         Ok(w) => w,
         Err(e @ WireError::UnsupportedMediaType(_)) => {
-            return record.http_error(&shared, StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string())
+            return record.http_error(shared, StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string())
         }
-        Err(e) => return record.http_error(&shared, StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return record.http_error(shared, StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    answer(&shared, record, wire).await
+    answer(shared, record, wire).await
 }
 
 async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {

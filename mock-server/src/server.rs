@@ -425,11 +425,25 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
+    use hyper::service::Service as _;
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
 
     let read_timeout = shared.config.read_timeout;
-    let app = crate::app::app(shared);
+    let app = TowerToHyperService::new(crate::app::app(shared.clone()));
+    // The API path goes straight to its handler; the router serves the rest
+    // (the control plane, the JSON 404 and 405 answers).
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let (shared, app) = (shared.clone(), app.clone());
+            async move {
+                if request.uri().path() == "/" {
+                    Ok::<_, std::convert::Infallible>(crate::app::serve_api(&shared, request).await)
+                } else {
+                    app.call(request).await
+                }
+            }
+        });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -449,7 +463,7 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                let conn = http.serve_connection(TokioIo::new(stream), service.clone());
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
