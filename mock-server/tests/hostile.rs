@@ -459,15 +459,44 @@ async fn thousands_of_idle_connections_do_not_stop_the_mock_answering() {
 #[tokio::test(flavor = "multi_thread")]
 async fn other_methods_and_paths_get_405_and_404() {
     let server = MockServer::start().await.unwrap();
-    let (status, _) = raw(
+    let (status, text) = raw(
         &server,
         b"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
     );
     assert_eq!(status, 405);
+    assert_eq!(json_of(&text)["Status"], 405);
     let (status, text) = raw(
         &server,
         b"GET /v1/things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 404);
     assert_eq!(json_of(&text)["Status"], 404);
+    // Only `/` itself is the API.
+    for path in ["//", "/?", "/index.html"] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        );
+        let (status, text) = raw(&server, request.as_bytes());
+        if path == "/?" {
+            // An empty query: still the API (no Action: 160).
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(json_of(&text)["RetCode"], 160, "{path}");
+        } else {
+            assert_eq!(status, 404, "{path}");
+        }
+    }
+    // HEAD on the API path: the 405 head, no body.
+    let mut s = TcpStream::connect(server.address()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 405"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("x-ucloud-request-uuid:"),
+        "{text}"
+    );
+    assert!(text.ends_with("\r\n\r\n"), "{text}");
 }
