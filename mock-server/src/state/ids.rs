@@ -50,29 +50,17 @@ impl IdGen {
     pub fn uuid(&mut self) -> String {
         let a = self.next_u64();
         let b = self.next_u64();
-        // `{a>>32:08x}-{a>>16&ffff:04x}-4{a&fff:03x}-{8000|b>>48&3fff:04x}-{b&ffffffffffff:012x}`,
-        // written digit by digit: this runs for every answer.
-        let groups: [(u64, usize); 5] = [
-            (a >> 32, 8),
-            ((a >> 16) & 0xffff, 4),
-            (0x4000 | (a & 0x0fff), 4),
-            (0x8000 | ((b >> 48) & 0x3fff), 4),
-            (b & 0xffff_ffff_ffff, 12),
-        ];
-        let mut out = String::with_capacity(36);
-        for (i, (value, digits)) in groups.into_iter().enumerate() {
-            if i > 0 {
-                out.push('-');
-            }
-            for d in (0..digits).rev() {
-                out.push(char::from(HEX[((value >> (4 * d)) & 0xf) as usize]));
-            }
-        }
-        out
+        // Version 4, variant 1: the uuid crate sets those bits and writes
+        // the text without the formatter (this runs for every answer).
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_be_bytes());
+        bytes[8..].copy_from_slice(&b.to_be_bytes());
+        let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+        id.hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer())
+            .to_owned()
     }
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,5 @@
 //! The flat parameter map every request form is turned into.
 
-use std::cmp::Ordering;
-
 /// Request parameters as flat wire pairs (`Disks.0.Size` → `100`), sorted by
 /// key. Every request form ends up as one of these, so validation and the
 /// handlers never see the difference between form, JSON and query.
@@ -115,25 +113,17 @@ impl Params {
 
     /// The flattened keys under `name.` with the part after the dot.
     pub fn children<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        // The keys from `name.` up to `name/` (`/` follows `.`), found
-        // without making either string.
+        // The keys from `name.` up to `name/` (`/` follows `.`): the
+        // bytes of a key compared with those of `name` and one byte more.
         let skip = name.len() + 1;
-        let below = |k: &[u8], last: u8| {
-            let n = name.as_bytes();
-            let common = k.len().min(n.len());
-            match k[..common].cmp(&n[..common]) {
-                Ordering::Equal if k.len() <= n.len() => true,
-                Ordering::Equal => k[n.len()] < last,
-                o => o == Ordering::Less,
-            }
+        let below = |p: &(usize, usize, usize), last: u8| {
+            self.key_bytes(p)
+                .iter()
+                .lt(name.as_bytes().iter().chain(std::iter::once(&last)))
         };
-        let from = self
-            .pairs
-            .partition_point(|p| below(self.key_bytes(p), b'.'));
-        let to = self
-            .pairs
-            .partition_point(|p| below(self.key_bytes(p), b'/'));
-        self.pairs[from..to.max(from)]
+        let from = self.pairs.partition_point(|p| below(p, b'.'));
+        let to = self.pairs.partition_point(|p| below(p, b'/'));
+        self.pairs[from..to]
             .iter()
             .map(|p| (self.key(p), self.value(p)))
             .map(move |(k, v)| (&k[skip..], v))

@@ -129,12 +129,11 @@ struct Decoded {
 
 impl Decoded {
     fn of(input: &[u8]) -> Result<Decoded, WireError> {
-        let mut text = String::with_capacity(input.len());
-        let mut spans = Vec::with_capacity(8);
         // The common case: nothing escaped and all of it UTF-8, so every
         // piece between `&` and `=` (ASCII: cuts on character boundaries) is
         // UTF-8 too and is copied as it is. One pass over the bytes.
         if let Ok(all) = std::str::from_utf8(input) {
+            let mut d = Decoded::with_capacity(input.len());
             let (mut seg, mut eq) = (0, None);
             let mut i = 0;
             let plain = loop {
@@ -147,11 +146,7 @@ impl Decoded {
                             None => (&all[seg..i], ""),
                         };
                         if !k.is_empty() {
-                            let start = text.len();
-                            text.push_str(k);
-                            let mid = text.len();
-                            text.push_str(v);
-                            spans.push((start, mid, text.len()));
+                            d.push(k, v);
                         }
                         if i >= input.len() {
                             break true;
@@ -164,16 +159,31 @@ impl Decoded {
                 i += 1;
             };
             if plain {
-                return Ok(Decoded { text, spans });
+                return Ok(d);
             }
         }
         Decoded::of_escaped(input)
     }
 
+    fn with_capacity(bytes: usize) -> Decoded {
+        Decoded {
+            text: String::with_capacity(bytes),
+            spans: Vec::with_capacity(8),
+        }
+    }
+
+    /// Appends a pair.
+    fn push(&mut self, key: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(key);
+        let mid = self.text.len();
+        self.text.push_str(value);
+        self.spans.push((start, mid, self.text.len()));
+    }
+
     /// [`Decoded::of`] for input with escapes (or not UTF-8 as it stands).
     fn of_escaped(input: &[u8]) -> Result<Decoded, WireError> {
-        let mut text = String::with_capacity(input.len());
-        let mut spans = Vec::with_capacity(8);
+        let mut d = Decoded::with_capacity(input.len());
         for seg in input.split(|b| *b == b'&') {
             if seg.is_empty() {
                 continue;
@@ -182,17 +192,17 @@ impl Decoded {
                 Some(i) => (&seg[..i], &seg[i + 1..]),
                 None => (seg, &b""[..]),
             };
-            let start = text.len();
-            decode_into(k, &mut text).map_err(|_| WireError::InvalidUtf8(lossy(k)))?;
-            let mid = text.len();
+            let start = d.text.len();
+            decode_into(k, &mut d.text).map_err(|_| WireError::InvalidUtf8(lossy(k)))?;
+            let mid = d.text.len();
             if mid == start {
                 continue;
             }
-            decode_into(v, &mut text)
-                .map_err(|_| WireError::InvalidUtf8(clip_name(&text[start..mid])))?;
-            spans.push((start, mid, text.len()));
+            decode_into(v, &mut d.text)
+                .map_err(|_| WireError::InvalidUtf8(clip_name(&d.text[start..mid])))?;
+            d.spans.push((start, mid, d.text.len()));
         }
-        Ok(Decoded { text, spans })
+        Ok(d)
     }
 
     fn key(&self, s: &(usize, usize, usize)) -> &str {
@@ -307,16 +317,9 @@ fn from_json(body: &[u8]) -> Result<WireRequest, WireError> {
     // Distinct JSON members can flatten to one key (`{"A":["x"],"A.0":"y"}`):
     // both values are signed, so the key counts as given twice, as in a form.
     // (`Signature` was taken out above: no flattened key is `Signature`.)
-    let mut d = Decoded {
-        text: String::new(),
-        spans: Vec::new(),
-    };
+    let mut d = Decoded::with_capacity(body.len());
     for (k, v) in flatten(&obj) {
-        let start = d.text.len();
-        d.text.push_str(&k);
-        let mid = d.text.len();
-        d.text.push_str(&v);
-        d.spans.push((start, mid, d.text.len()));
+        d.push(&k, &v);
     }
     let (params, _, duplicates) = index(d, None);
     Ok(WireRequest {
