@@ -100,7 +100,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
 }
 
 async fn health(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+    let state = crate::server::read(&shared.state);
     ok(json!({
         "Status": "ok",
         "Version": env!("CARGO_PKG_VERSION"),
@@ -155,7 +155,7 @@ async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Respons
 }
 
 async fn state(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
+    let mut state = crate::server::write(&shared.state);
     state.tick();
     ok(state.dump())
 }
@@ -227,7 +227,7 @@ async fn delete_fault(
 }
 
 fn clock_view(shared: &Shared) -> Value {
-    let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+    let state = crate::server::read(&shared.state);
     json!({"now": state.clock.now(), "offset": state.clock.offset, "frozen": state.clock.frozen_at.is_some()})
 }
 
@@ -247,7 +247,7 @@ async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response
         Err(e) => return bad(e),
     };
     {
-        let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut state = crate::server::write(&shared.state);
         state.clock.advance(a.seconds);
         state.tick();
     }
@@ -255,22 +255,12 @@ async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response
 }
 
 async fn freeze(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    shared
-        .state
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .clock
-        .freeze();
+    crate::server::write(&shared.state).clock.freeze();
     ok(clock_view(&shared))
 }
 
 async fn run(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    shared
-        .state
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .clock
-        .run();
+    crate::server::write(&shared.state).clock.run();
     ok(clock_view(&shared))
 }
 

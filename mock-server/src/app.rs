@@ -65,12 +65,7 @@ struct Record {
 
 impl Record {
     fn new(shared: &Shared) -> Self {
-        let virtual_time = shared
-            .state
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clock
-            .now();
+        let virtual_time = crate::server::read(&shared.state).clock.now();
         Record {
             started: Instant::now(),
             entry: Entry {

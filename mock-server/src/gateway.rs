@@ -46,7 +46,7 @@ fn check_and_run(
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::MissingSignature)?;
     let account = {
-        let state = shared.state.read().unwrap_or_else(|e| e.into_inner());
+        let state = crate::server::read(&shared.state);
         req.params
             .get("PublicKey")
             .and_then(|pk| state.account_by_public_key(pk))

@@ -103,13 +103,13 @@ impl Shared {
     /// Rebuilds the state from the loaded fixtures; with a seed in force the
     /// generated ids start over, so a replayed flow gets the same ids.
     pub fn reset(&self) {
-        let fixtures = self.fixtures.read().unwrap_or_else(|e| e.into_inner());
+        let fixtures = read(&self.fixtures);
         let mut state = State::new(&fixtures);
         state.timings = self.config.timings;
         if let Some(seed) = *lock(&self.seed) {
             state.ids = IdGen::seeded(seed);
         }
-        *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+        *write(&self.state) = state;
     }
 
     /// Loads the state file, if one is configured and exists: `Ok(true)` when
@@ -122,13 +122,8 @@ impl Shared {
         crate::state::persist::clean_leftovers(path);
         match crate::state::persist::load(path)? {
             Some(mut state) => {
-                state.canned = self
-                    .fixtures
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .responses
-                    .clone();
-                *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+                state.canned = read(&self.fixtures).responses.clone();
+                *write(&self.state) = state;
                 Ok(true)
             }
             None => Ok(false),
@@ -141,7 +136,7 @@ impl Shared {
         let Some(path) = &self.config.state_file else {
             return Err("no state file: start the mock with --state FILE to save".to_owned());
         };
-        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let state = read(&self.state);
         crate::state::persist::save(&state, path)
             .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
         Ok(path.clone())
@@ -149,7 +144,7 @@ impl Shared {
 
     /// Replaces the fixture set and resets to it.
     pub fn load_fixtures(&self, fixtures: Fixtures) {
-        *self.fixtures.write().unwrap_or_else(|e| e.into_inner()) = fixtures;
+        *write(&self.fixtures) = fixtures;
         self.reset();
     }
 
@@ -158,7 +153,7 @@ impl Shared {
         *lock(&self.seed) = Some(seed);
         *lock(&self.request_ids) = IdGen::seeded(seed ^ 0x5eed);
         lock(&self.faults).seed(seed);
-        self.state.write().unwrap_or_else(|e| e.into_inner()).ids = IdGen::seeded(seed);
+        write(&self.state).ids = IdGen::seeded(seed);
     }
 
     /// The seed in force.
@@ -175,6 +170,16 @@ impl Shared {
 /// Locks a mutex, recovering from poisoning (every holder leaves the data whole).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Locks for reading, recovering from poisoning as [`lock`] does.
+pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Locks for writing, recovering from poisoning as [`lock`] does.
+pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A key pair of an account of the mock.
@@ -279,11 +284,7 @@ impl MockServer {
 
     /// The keys of the `index`-th account of the fixtures.
     pub fn account_credentials(&self, index: usize) -> Option<Credentials> {
-        let fixtures = self
-            .shared
-            .fixtures
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        let fixtures = read(&self.shared.fixtures);
         let a = fixtures.accounts.get(index)?;
         Some(Credentials {
             public_key: a.public_key.clone(),
@@ -336,22 +337,12 @@ impl MockServer {
 
     /// Moves the virtual clock forward.
     pub fn advance_clock(&self, seconds: u64) {
-        self.shared
-            .state
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clock
-            .advance(seconds);
+        write(&self.shared.state).clock.advance(seconds);
     }
 
     /// Stops the virtual clock (time moves only by [`MockServer::advance_clock`]).
     pub fn freeze_clock(&self) {
-        self.shared
-            .state
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clock
-            .freeze();
+        write(&self.shared.state).clock.freeze();
     }
 
     /// Returns the state to the loaded fixtures.

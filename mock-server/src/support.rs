@@ -86,12 +86,7 @@ pub fn markdown(listing: &[ActionSupport]) -> String {
 /// `GET /_mock/actions`: `{"Actions": [{"Action", "Support", "Paging"?}, ...]}`
 /// for the running fixture set.
 pub async fn actions_route(AxState(shared): AxState<Arc<Shared>>) -> Json<serde_json::Value> {
-    let canned = shared
-        .state
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .canned
-        .clone();
+    let canned = crate::server::read(&shared.state).canned.clone();
     Json(serde_json::json!({ "Actions": listing(&canned) }))
 }
 

@@ -114,12 +114,7 @@ pub fn run(
         return h(ctx, params);
     }
     // A clone of the set is an Arc clone: the lock is not held while answering.
-    let canned = ctx
-        .state
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .canned
-        .clone();
+    let canned = crate::server::read(ctx.state).canned.clone();
     match canned.answer(name, params) {
         Some(answer) => answer,
         None => canned::neutral_answer(catalogue, name, action, params),
@@ -140,18 +135,18 @@ pub fn neutral(catalogue: &Catalogue, action: &Action) -> Answer {
 /// applied); a poisoned lock is recovered, as every write is all-or-nothing.
 pub fn read_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockReadGuard<'a, State> {
     {
-        let state = ctx.state.read().unwrap_or_else(|e| e.into_inner());
+        let state = crate::server::read(ctx.state);
         if !state.needs_tick() {
             return state;
         }
     }
     drop(write_state(ctx));
-    ctx.state.read().unwrap_or_else(|e| e.into_inner())
+    crate::server::read(ctx.state)
 }
 
 /// Locks the state for writing, bringing it up to the present first.
 pub fn write_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockWriteGuard<'a, State> {
-    let mut state = ctx.state.write().unwrap_or_else(|e| e.into_inner());
+    let mut state = crate::server::write(ctx.state);
     if state.needs_tick() {
         state.tick();
     }

@@ -52,7 +52,7 @@ const SPARES: usize = 32;
 const LARGEST_SPARE: usize = 256 * 1024;
 
 fn spare_buffer(capacity: usize) -> Vec<u8> {
-    let spare = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let spare = crate::server::lock(&SPARE).pop();
     let mut buf = spare.unwrap_or_default();
     buf.clear();
     buf.reserve(capacity);
@@ -75,7 +75,7 @@ impl Drop for Sent {
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
         if buf.capacity() <= LARGEST_SPARE {
-            let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+            let mut spare = crate::server::lock(&SPARE);
             if spare.len() < SPARES {
                 spare.push(buf);
             }
