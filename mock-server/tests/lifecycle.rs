@@ -328,3 +328,47 @@ async fn describe_images_refuses_limit_and_prices_follow_the_table() {
     let zones = ok(&server, &creds, "DescribeCompShareSupportZone", &[]).await;
     assert_eq!(zones["ZoneInfo"].as_array().unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn platform_images_are_filtered_by_each_filter_given_and_listed_whole_without() {
+    let server = server().await;
+    let creds = server.credentials();
+    let ids = |answer: &Value| -> Vec<String> {
+        answer["ImageSet"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["CompShareImageId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = ok(&server, &creds, "DescribeCompShareImages", &[]).await;
+    assert_eq!(all["TotalCount"], 4);
+    assert_eq!(ids(&all).len(), 4);
+    for (filter, want) in [
+        (("ImageType", "App"), 2),
+        (("ImageType", "System"), 2),
+        (("Tag", "CUDA"), 2),
+        (("Tag", "LLM"), 1),
+        (("Name", "CUDA 12"), 2),
+        (("Author", "UCloud"), 4),
+        (("Author", "someone else"), 0),
+        (("CompShareImageId", "compshareImage-24t37t3try6j"), 1),
+        // An empty value is no filter.
+        (("Tag", ""), 4),
+    ] {
+        let got = ok(&server, &creds, "DescribeCompShareImages", &[filter]).await;
+        assert_eq!(got["TotalCount"], want, "{filter:?}");
+        assert_eq!(ids(&got).len(), want, "{filter:?}");
+    }
+    let both = ok(
+        &server,
+        &creds,
+        "DescribeCompShareImages",
+        &[("ImageType", "System"), ("Tag", "PyTorch")],
+    )
+    .await;
+    assert_eq!(ids(&both), ["compshareImage-165jmhx19ik7"]);
+    // A parameter that is no filter of the action changes nothing.
+    let other = ok(&server, &creds, "DescribeCompShareImages", &[("Foo", "x")]).await;
+    assert_eq!(other["TotalCount"], 4);
+}

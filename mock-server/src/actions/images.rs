@@ -37,6 +37,19 @@ fn matches_filters(params: &Params, filters: &[&str], i: &CompShareImage) -> boo
         && given("CompShareImageId", &|id| i.comp_share_image_id == id)
 }
 
+/// The images of `list` that pass [`matches_filters`]; an image is decoded
+/// from its JSON only when one of `filters` is given.
+fn filtered<'a>(
+    list: &'a [Arc<StoredImage>],
+    params: &Params,
+    filters: &[&str],
+) -> Vec<&'a Arc<StoredImage>> {
+    let filtering = filters.iter().any(|f| params.get(f).is_some());
+    list.iter()
+        .filter(|stored| !filtering || matches_filters(params, filters, &stored.image()))
+        .collect()
+}
+
 /// DescribeCompShareCustomImages: the caller's custom images, newest first
 /// (then by id), optionally only the one of `CompShareImageId`, paged.
 pub fn describe_comp_share_custom_images(
@@ -156,18 +169,11 @@ pub fn terminate_comp_share_custom_image(
 pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let offset = page(params)?.offset;
     let state = read_state(ctx);
-    let matches: Vec<&Arc<StoredImage>> = state
-        .images
-        .platform()
-        .iter()
-        .filter(|stored| {
-            matches_filters(
-                params,
-                &["ImageType", "Name", "Author", "Tag", "CompShareImageId"],
-                &stored.image(),
-            )
-        })
-        .collect();
+    let matches = filtered(
+        state.images.platform(),
+        params,
+        &["ImageType", "Name", "Author", "Tag", "CompShareImageId"],
+    );
     let items = paged(
         &matches,
         Page {
@@ -266,18 +272,11 @@ pub fn publish_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer
 pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let page = page(params)?;
     let state = read_state(ctx);
-    let matches: Vec<&Arc<StoredImage>> = state
-        .images
-        .community()
-        .iter()
-        .filter(|stored| {
-            matches_filters(
-                params,
-                &["Name", "Author", "Tag", "CompShareImageId"],
-                &stored.image(),
-            )
-        })
-        .collect();
+    let matches = filtered(
+        state.images.community(),
+        params,
+        &["Name", "Author", "Tag", "CompShareImageId"],
+    );
     Ok(Answer::new()
         .field("TotalCount", &matches.len())
         .rendered_list("ImageSet", paged(&matches, page)))
