@@ -14,13 +14,30 @@ use compshare_mock::{Config, MockServer};
 use serde_json::{json, Value};
 
 /// Sends raw bytes and reads the whole answer: (status, body).
-fn raw(server: &MockServer, request: &[u8]) -> (u16, String) {
+/// Sends `request` on a fresh connection; the whole answer, head and body.
+fn raw_answer(server: &MockServer, request: &[u8]) -> String {
     let mut s = TcpStream::connect(server.address()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(request).unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The journal kept the last request's refusal in under `bytes`.
+fn assert_last_journal_message_shorter_than(server: &MockServer, bytes: usize) {
+    let entries = server.requests(&Default::default());
+    let message = entries.last().unwrap().message.as_deref().unwrap();
+    assert!(
+        message.len() < bytes,
+        "a {}-byte journal message",
+        message.len()
+    );
+}
+
+/// Sends `request`; the answer's status and body.
+fn raw(server: &MockServer, request: &[u8]) -> (u16, String) {
+    let text = raw_answer(server, request);
     let status = text
         .split(' ')
         .nth(1)
@@ -96,13 +113,7 @@ async fn an_undecodable_value_under_a_huge_key_is_400_with_the_key_clipped() {
         error.contains(&format!("parameter {} is", "K".repeat(64))),
         "{error}"
     );
-    let entries = server.requests(&Default::default());
-    let message = entries.last().unwrap().message.as_deref().unwrap();
-    assert!(
-        message.len() < 200,
-        "a {}-byte journal message",
-        message.len()
-    );
+    assert_last_journal_message_shorter_than(&server, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,13 +130,7 @@ async fn a_huge_unsupported_content_type_is_415_named_clipped() {
         .as_str()
         .unwrap()
         .contains("text/xxx"));
-    let entries = server.requests(&Default::default());
-    let message = entries.last().unwrap().message.as_deref().unwrap();
-    assert!(
-        message.len() < 600,
-        "a {}-byte journal message",
-        message.len()
-    );
+    assert_last_journal_message_shorter_than(&server, 600);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -486,13 +491,10 @@ async fn other_methods_and_paths_get_405_and_404() {
         }
     }
     // HEAD on the API path: the 405 head, no body.
-    let mut s = TcpStream::connect(server.address()).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out);
+    let text = raw_answer(
+        &server,
+        b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert!(text.starts_with("HTTP/1.1 405"), "{text}");
     assert!(
         text.to_ascii_lowercase().contains("x-ucloud-request-uuid:"),
