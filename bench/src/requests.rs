@@ -2,7 +2,7 @@
 //! `Limit` 20, form-encoded as the official Python SDK sends them, signed
 //! with the mock's one signature implementation.
 
-use compshare_mock::wire::signature::sign_flat;
+use compshare_protocol::signed;
 
 use crate::fixtures::{PRIVATE_KEY, PUBLIC_KEY};
 
@@ -15,20 +15,18 @@ pub const LIMIT: usize = 20;
 pub fn page_body(offset: usize) -> Vec<u8> {
     let offset = offset.to_string();
     let limit = LIMIT.to_string();
-    let mut pairs = vec![
-        ("Action", ACTION),
-        ("Region", "cn-wlcb"),
-        ("Zone", "cn-wlcb-01"),
-        ("Limit", limit.as_str()),
-        ("Offset", offset.as_str()),
-        ("PublicKey", PUBLIC_KEY),
-    ];
-    let signature = sign_flat(pairs.iter().copied(), PRIVATE_KEY);
-    pairs.push(("Signature", &signature));
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-        .into_bytes()
+    let pairs = signed::call(
+        ACTION,
+        &[
+            ("Region", "cn-wlcb"),
+            ("Zone", "cn-wlcb-01"),
+            ("Limit", &limit),
+            ("Offset", &offset),
+        ],
+        PUBLIC_KEY,
+        PRIVATE_KEY,
+    );
+    signed::form_body(&pairs).into_bytes()
 }
 
 /// A small deterministic generator (xorshift64*) for the offsets: the same
@@ -100,9 +98,9 @@ mod tests {
             .filter(|(k, _)| k != "Signature")
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let canonical = compshare_mock::wire::signature::canonical_flat(signed);
+        let canonical = compshare_protocol::signature::canonical_flat(signed);
         assert_eq!(
-            compshare_mock::wire::signature::verify(&canonical, PRIVATE_KEY, get("Signature")),
+            compshare_protocol::signature::verify(&canonical, PRIVATE_KEY, get("Signature")),
             Ok(())
         );
     }

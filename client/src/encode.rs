@@ -2,11 +2,11 @@
 //! it (PROTOCOL.md §2 and §3).
 //!
 //! The value encoding and the signature are not written here: they come from
-//! `compshare_mock::wire`, the one implementation the mock verifies with, so
+//! `compshare_protocol`, the one implementation the mock verifies with, so
 //! signer and verifier cannot drift apart.
 
-use compshare_mock::wire::encode::flatten;
-use compshare_mock::wire::signature::{sign_flat, sign_json, SIGNATURE_KEY};
+use compshare_protocol::encode::flatten;
+use compshare_protocol::signature::{sign_flat, sign_json, SIGNATURE_KEY};
 use serde_json::{Map, Number, Value};
 
 use crate::config::{Config, Encoding};

@@ -5,7 +5,7 @@
 //! ([`Encoding::Json`]); it retries transient failures as they do
 //! ([`retry`]); and it reports every failure as one [`Error`] variant, with
 //! the gateway's request id when there is one. The signature and the value
-//! encoding come from `compshare_mock::wire`, the same code the mock verifies
+//! encoding come from `compshare_protocol`, the same code the mock verifies
 //! requests with.
 //!
 //! Any of the 80 actions is callable with [`Client::invoke`];

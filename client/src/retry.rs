@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_prefix_rule_agrees_with_the_catalogue_on_every_action() {
-        let catalogue = compshare_mock::catalogue::Catalogue::get();
+        let catalogue = compshare_protocol::catalogue::Catalogue::get();
         let names = catalogue.action_names();
         assert_eq!(names.len(), 80);
         for name in names {

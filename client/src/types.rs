@@ -137,7 +137,7 @@ pub struct Software {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use compshare_mock::catalogue::Catalogue;
+    use compshare_protocol::catalogue::Catalogue;
     use serde_json::{json, Value};
 
     fn keys(v: &Value) -> Vec<String> {

@@ -5,7 +5,7 @@ mod common;
 
 use common::{answer, config, read_signed};
 use compshare_client::{Client, DescribeCompShareCustomImagesRequest, Encoding};
-use compshare_mock::wire::signature::sign_json;
+use compshare_protocol::signature::sign_json;
 use serde_json::{json, Map, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer};

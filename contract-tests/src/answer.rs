@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use compshare_mock::catalogue::{json_kind, Catalogue};
+use compshare_protocol::catalogue::{json_kind, Catalogue};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use compshare_mock::domain::{zones_of, REGIONS};
 use compshare_mock::fixtures::Fixtures;
-use compshare_mock::validate::{zones_of, REGIONS};
 use compshare_mock::{Config, MockServer};
 use reqwest::blocking::Client;
 use reqwest::Method;

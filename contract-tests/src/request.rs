@@ -1,11 +1,10 @@
 //! Requests exactly as they go on the wire, in the three forms the SDKs and
 //! hand-written clients use (PROTOCOL.md §1). Signing goes through
-//! `compshare_mock::wire::signature`, the one implementation of the
+//! `compshare_protocol`, the one implementation of the
 //! signature, so the suite can never carry a second one that drifts.
 
 use std::fmt;
 
-use compshare_mock::wire::signature::{sign_flat, sign_json, SIGNATURE_KEY};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -136,71 +135,19 @@ fn action_of(pairs: &[(String, String)]) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-/// Form-urlencodes pairs in the order given (`+` for a space).
-pub fn encode_pairs(pairs: &[(String, String)]) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        out.append_pair(k, v);
-    }
-    out.finish()
-}
+/// Pairs as a form body, percent-encoded, in order.
+pub use compshare_protocol::signed::form_body as encode_pairs;
+pub use compshare_protocol::signed::{call_pairs, sign as signed, signature_of};
 
-/// The pairs of a call as the Python SDK builds them: the caller's
-/// parameters in order, then `Action`, then `PublicKey` (each unless already
-/// given). Not yet signed.
-pub fn call_pairs(
-    action: &str,
-    params: &[(&str, &str)],
-    public_key: &str,
-) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    if !pairs.iter().any(|(k, _)| k == "Action") {
-        pairs.push(("Action".to_owned(), action.to_owned()));
-    }
-    if !pairs.iter().any(|(k, _)| k == "PublicKey") {
-        pairs.push(("PublicKey".to_owned(), public_key.to_owned()));
-    }
-    pairs
-}
-
-/// The signature of flat pairs under a private key (`Signature` itself is
-/// never signed).
-pub fn signature_of(pairs: &[(String, String)], private_key: &str) -> String {
-    sign_flat(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        private_key,
-    )
-}
-
-/// Appends `Signature` to flat pairs, signed with `private_key`.
-pub fn signed(mut pairs: Vec<(String, String)>, private_key: &str) -> Vec<(String, String)> {
-    let signature = signature_of(&pairs, private_key);
-    pairs.push((SIGNATURE_KEY.to_owned(), signature));
-    pairs
-}
-
-/// The signed pairs of a call: [`call_pairs`] then [`signed`].
+/// The signed pairs of a call with an account's keys.
 pub fn signed_call(action: &str, params: &[(&str, &str)], keys: &Keys) -> Vec<(String, String)> {
-    signed(
-        call_pairs(action, params, &keys.public_key),
-        &keys.private_key,
-    )
+    compshare_protocol::signed::call(action, params, &keys.public_key, &keys.private_key)
 }
 
-/// A signed JSON body: `Action` and `PublicKey` added (unless given), then
-/// `Signature` computed as the Go SDK signs nested JSON values.
+/// A signed JSON body with an account's keys (`Action` and `PublicKey` added
+/// unless given).
 pub fn signed_json(action: &str, params: &Map<String, Value>, keys: &Keys) -> Map<String, Value> {
-    let mut body = params.clone();
-    body.entry("Action")
-        .or_insert_with(|| Value::String(action.to_owned()));
-    body.entry("PublicKey")
-        .or_insert_with(|| Value::String(keys.public_key.clone()));
-    let signature = sign_json(&body, &keys.private_key);
-    body.insert(SIGNATURE_KEY.to_owned(), Value::String(signature));
-    body
+    compshare_protocol::signed::json(action, params, &keys.public_key, &keys.private_key)
 }
 
 #[cfg(test)]
@@ -214,30 +161,10 @@ mod tests {
     }
 
     #[test]
-    fn form_encoding_escapes_what_would_break_the_body() {
-        assert_eq!(
-            encode_pairs(&pairs(&[("Name", "a b&c=d+e%"), ("X", "中")])),
-            "Name=a+b%26c%3Dd%2Be%25&X=%E4%B8%AD"
-        );
-    }
-
-    #[test]
     fn the_go_form_sorts_the_body_and_names_the_action_in_the_query() {
         let r = HttpRequest::go_form(&pairs(&[("Region", "r"), ("Action", "A")]));
         assert_eq!(r.path, "/?Action=A");
         assert_eq!(r.body, b"Action=A&Region=r");
         assert_eq!(r.action.as_deref(), Some("A"));
-    }
-
-    #[test]
-    fn call_pairs_add_action_and_public_key_after_the_params_unless_given() {
-        assert_eq!(
-            call_pairs("A", &[("Region", "r")], "pk"),
-            pairs(&[("Region", "r"), ("Action", "A"), ("PublicKey", "pk")])
-        );
-        assert_eq!(
-            call_pairs("A", &[("PublicKey", "other"), ("Action", "B")], "pk"),
-            pairs(&[("PublicKey", "other"), ("Action", "B")])
-        );
     }
 }

@@ -3,7 +3,7 @@
 //! state the action needs (a stopped instance to start, an Available custom
 //! image to copy), so one table serves every whole-catalogue test.
 
-use compshare_mock::catalogue::{Catalogue, Field, Type};
+use compshare_protocol::catalogue::{Catalogue, Field, Type};
 
 /// The built-in fixtures' running instance of the default account.
 pub const RUNNING_INSTANCE: &str = "uhost-demo0run";

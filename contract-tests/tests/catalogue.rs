@@ -4,7 +4,7 @@
 //! every field's JSON type and that no field lies outside the model);
 //! without any one of them it answers 210 naming it.
 
-use compshare_mock::catalogue::Catalogue;
+use compshare_protocol::catalogue::Catalogue;
 use contract_tests::samples::{required_params, without};
 use contract_tests::{skip_when_external, Endpoint};
 use serde_json::{Map, Value};

@@ -1,7 +1,7 @@
 //! Every documented refusal over the wire: the RetCode envelopes (HTTP 200)
 //! and the 4xx bodies of requests that are not readable at all.
 
-use compshare_mock::validate::REGIONS;
+use compshare_mock::domain::REGIONS;
 use contract_tests::request::{call_pairs, signed, signed_call, HttpRequest};
 use contract_tests::{assert_answer_snapshot, skip_when_external, Endpoint, Keys, Raw};
 use reqwest::Method;

@@ -8,10 +8,10 @@
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
-use compshare_mock::catalogue::Catalogue;
 use compshare_mock::fixtures::Fixtures;
 use compshare_mock::state::images::{CompShareImage, Owner, IMAGE_STATUSES};
 use compshare_mock::state::Account;
+use compshare_protocol::catalogue::Catalogue;
 use contract_tests::listing::{concatenated_ids, expected_page_len, walk, LISTING};
 use contract_tests::request::{call_pairs, signature_of, signed, HttpRequest};
 use contract_tests::{skip_when_external, Endpoint, Keys, Raw};

@@ -33,12 +33,13 @@ use std::sync::{Arc, OnceLock};
 use arbitrary::{Arbitrary, Unstructured};
 use axum::body::Body;
 use axum::http::{Method, Request};
-use compshare_mock::app::{app, REQUEST_ID_HEADER};
-use compshare_mock::catalogue::{Catalogue, Type};
+use compshare_mock::{app, REQUEST_ID_HEADER};
+use compshare_protocol::catalogue::{Catalogue, Type};
 use compshare_mock::journal::Filter;
-use compshare_mock::validate::REGIONS;
-use compshare_mock::wire::envelope::{clip, MAX_ECHO};
-use compshare_mock::wire::signature::{sign_flat, sign_json};
+use compshare_mock::domain::REGIONS;
+use compshare_protocol::{clip, MAX_ECHO};
+use compshare_protocol::signature::sign_json;
+use compshare_protocol::signed;
 use compshare_mock::{Config, Shared};
 use compshare_mock_fuzz::{byte, choice, long_bytes, short_bytes, text, u64_le, CONTENT_TYPES};
 use http_body_util::BodyExt;
@@ -534,7 +535,7 @@ fn sample(leaf: &str, ty: Option<&Type>) -> String {
 }
 
 fn wire_string(v: &Value) -> String {
-    compshare_mock::wire::encode::scalar_string(v).unwrap_or_default()
+    compshare_protocol::encode::scalar_string(v).unwrap_or_default()
 }
 
 /// The signer's keys: (PublicKey to send, private key to sign with).
@@ -562,16 +563,13 @@ fn form_pairs(pairs: &[(String, Value)], keys: &Option<(String, String)>) -> Vec
         .collect();
     if let Some((public, private)) = keys {
         out.push(("PublicKey".to_owned(), public.clone()));
-        let sig = sign_flat(out.iter().map(|(k, v)| (k.as_str(), v.as_str())), private);
-        out.push(("Signature".to_owned(), sig));
+        out = signed::sign(out, private);
     }
     out
 }
 
 fn encode(pairs: &[(String, String)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
+    signed::form_body(pairs)
 }
 
 /// The call as a signed JSON body: dotted keys nest as the Go SDK nests them.
@@ -634,7 +632,6 @@ struct Expect {
 
 struct Run {
     shared: Arc<Shared>,
-    router: axum::Router,
     /// Ids answers gave, for later requests.
     seen: Vec<String>,
     /// API requests since the journal was last cleared.
@@ -653,7 +650,6 @@ fuzz_target!(|input: Input| {
     }
     let shared = fresh_shared(config);
     let mut run = Run {
-        router: app(shared.clone()),
         shared,
         seen: Vec::new(),
         api_requests: 0,
@@ -784,7 +780,7 @@ impl Run {
         let mutating = !api && !matches!(*request.method(), Method::GET | Method::HEAD);
         let rt = runtime();
         let response = rt
-            .block_on(self.router.clone().oneshot(request))
+            .block_on(app(self.shared.clone()).oneshot(request))
             .unwrap_or_else(|e| match e {});
         let status = response.status().as_u16();
         let id_header = response.headers().get(REQUEST_ID_HEADER).is_some();

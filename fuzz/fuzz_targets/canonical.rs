@@ -16,8 +16,8 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
-use compshare_mock::wire::encode::{flatten, number_string, scalar_string};
-use compshare_mock::wire::signature::{
+use compshare_protocol::encode::{flatten, number_string, scalar_string};
+use compshare_protocol::signature::{
     canonical_flat, canonical_json, digest, sign_flat, sign_json, verify, SignatureError,
     SIGNATURE_KEY,
 };

@@ -14,10 +14,10 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
-use compshare_mock::wire::encode::{flatten, scalar_string};
-use compshare_mock::wire::envelope::MAX_ECHO;
-use compshare_mock::wire::request::{decode_pairs, parse, Form, Verb, WireError};
-use compshare_mock::wire::signature::{canonical_flat, canonical_json, SIGNATURE_KEY};
+use compshare_protocol::encode::{flatten, scalar_string};
+use compshare_protocol::MAX_ECHO;
+use compshare_protocol::request::{decode_pairs, parse, Form, Verb, WireError};
+use compshare_protocol::signature::{canonical_flat, canonical_json, SIGNATURE_KEY};
 use compshare_mock_fuzz::{byte, content_type, long_bytes, media_type, take, text};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -156,7 +156,7 @@ fn check_parse(input: &Input) {
     }
 }
 
-type Parsed = Result<compshare_mock::wire::request::WireRequest, WireError>;
+type Parsed = Result<compshare_protocol::request::WireRequest, WireError>;
 
 /// The Action a POST takes from its query string when its body has none.
 fn query_action(query: Option<&str>) -> Result<Option<String>, WireError> {

@@ -9,9 +9,9 @@ use std::hint::black_box;
 use compshare_mock::state::images::Owner;
 use compshare_mock::state::{CompShareImage, Images, Page};
 use compshare_mock::wire::envelope::Answer;
-use compshare_mock::wire::request::{self, Verb};
-use compshare_mock::wire::signature;
 use compshare_mock::{gateway, Config, Shared};
+use compshare_protocol::request::{self, Verb};
+use compshare_protocol::{signature, signed};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const ACTION: &str = "DescribeCompShareCustomImages";
@@ -20,22 +20,18 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// A signed page request of the default account, as the Python SDK sends it.
 fn body(offset: usize) -> Vec<u8> {
     let offset = offset.to_string();
-    let mut pairs = vec![
-        ("Action", ACTION),
-        ("Region", "cn-wlcb"),
-        ("Zone", "cn-wlcb-01"),
-        ("Limit", "20"),
-        ("Offset", offset.as_str()),
-        ("PublicKey", "my_public_key"),
-    ];
-    let sig = signature::sign_flat(pairs.iter().copied(), "my_private_key");
-    pairs.push(("Signature", &sig));
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
+    let pairs = signed::call(
+        ACTION,
+        &[
+            ("Region", "cn-wlcb"),
+            ("Zone", "cn-wlcb-01"),
+            ("Limit", "20"),
+            ("Offset", &offset),
+        ],
+        "my_public_key",
+        "my_private_key",
+    );
+    signed::form_body(&pairs).into_bytes()
 }
 
 fn image(i: usize) -> CompShareImage {
@@ -115,7 +111,7 @@ fn gateway_whole(c: &mut Criterion) {
             || body.clone(),
             |body| {
                 let wire = request::parse(Verb::Post, None, Some(FORM), &body).unwrap();
-                let outcome = gateway::handle(&shared, &wire);
+                let outcome = gateway::handle(&shared.state, &wire);
                 outcome.result.unwrap().into_body(Some(ACTION))
             },
             BatchSize::SmallInput,

@@ -19,13 +19,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
-use crate::app::json_response;
-use crate::catalogue::Catalogue;
 use crate::faults::FaultRule;
 use crate::fixtures::Fixtures;
 use crate::journal::Filter;
-use crate::server::lock;
-use crate::Shared;
+use crate::respond::json_response;
+use crate::shared::Shared;
+use crate::sync::lock;
+use compshare_protocol::catalogue::Catalogue;
 
 /// Largest body the admin API reads (a whole fixture set), in bytes.
 pub const ADMIN_BODY_LIMIT: usize = 512 * 1024 * 1024;
@@ -46,7 +46,7 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/clock/run", post(run))
         .route("/seed", post(seed))
         .route("/save", post(save))
-        .fallback(crate::app::not_found)
+        .fallback(crate::respond::not_found)
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             reply(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -100,7 +100,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
 }
 
 async fn health(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    let state = crate::server::read(&shared.state);
+    let state = crate::sync::read(&shared.state);
     ok(json!({
         "Status": "ok",
         "Version": env!("CARGO_PKG_VERSION"),
@@ -155,7 +155,7 @@ async fn fixtures(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Respons
 }
 
 async fn state(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    let mut state = crate::server::write(&shared.state);
+    let mut state = crate::sync::write(&shared.state);
     state.tick();
     ok(state.dump())
 }
@@ -227,7 +227,7 @@ async fn delete_fault(
 }
 
 fn clock_view(shared: &Shared) -> Value {
-    let state = crate::server::read(&shared.state);
+    let state = crate::sync::read(&shared.state);
     json!({"now": state.clock.now(), "offset": state.clock.offset, "frozen": state.clock.frozen_at.is_some()})
 }
 
@@ -247,7 +247,7 @@ async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response
         Err(e) => return bad(e),
     };
     {
-        let mut state = crate::server::write(&shared.state);
+        let mut state = crate::sync::write(&shared.state);
         state.clock.advance(a.seconds);
         state.tick();
     }
@@ -255,12 +255,12 @@ async fn advance(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response
 }
 
 async fn freeze(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    crate::server::write(&shared.state).clock.freeze();
+    crate::sync::write(&shared.state).clock.freeze();
     ok(clock_view(&shared))
 }
 
 async fn run(AxState(shared): AxState<Arc<Shared>>) -> Response {
-    crate::server::write(&shared.state).clock.run();
+    crate::sync::write(&shared.state).clock.run();
     ok(clock_view(&shared))
 }
 

@@ -1,59 +1,25 @@
-//! The HTTP layer: `app(shared) -> Router`. It only converts: bytes to a
-//! `WireRequest`, the gateway's `Outcome` to an envelope with a fresh
-//! `X-UCLOUD-REQUEST-UUID`; it records each request in the journal and
-//! applies the fault rules.
+//! The API path `/`: converts only. Bytes become a `WireRequest`, the
+//! gateway's `Outcome` becomes an envelope with a fresh
+//! `X-UCLOUD-REQUEST-UUID`; each request is recorded in the journal, and the
+//! fault rules are applied before any check.
 
-use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::extract::State as AxState;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
-use axum::Router;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use compshare_protocol::catalogue::Catalogue;
+use compshare_protocol::request::{self, Verb, WireError, WireRequest};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use crate::catalogue::Catalogue;
 use crate::error::ApiError;
 use crate::faults::FaultRule;
 use crate::journal::{Entry, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
-use crate::server::lock;
+use crate::respond::{json_response, REQUEST_ID_HEADER};
+use crate::shared::Shared;
+use crate::sync::{lock, read};
 use crate::wire::envelope::{render_error, render_http_error};
-use crate::wire::request::{self, Verb, WireError, WireRequest};
-use crate::{admin, diagnose, gateway, Shared};
-
-/// The header both SDKs read the request id from.
-pub const REQUEST_ID_HEADER: &str = "X-UCLOUD-REQUEST-UUID";
-
-/// The router of the mock: the API on `/`, the control plane under
-/// `/_mock/`, JSON 404 elsewhere.
-pub fn app(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/", any(api))
-        .nest("/_mock", admin::routes(shared.clone()))
-        .route("/_mock/actions", get(crate::support::actions_route))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(shared)
-}
-
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    http_error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{method} is not served on {}", uri.path()),
-        None,
-    )
-}
-
-/// The JSON 404 of any path the mock does not serve.
-pub(crate) async fn not_found(uri: Uri) -> Response {
-    http_error(
-        StatusCode::NOT_FOUND,
-        &format!("no such path {}: the API is served on /", uri.path()),
-        None,
-    )
-}
+use crate::{diagnose, gateway};
 
 /// A request being answered: what the journal will say of it.
 struct Record {
@@ -65,7 +31,7 @@ struct Record {
 
 impl Record {
     fn new(shared: &Shared) -> Self {
-        let virtual_time = crate::server::read(&shared.state).clock.now();
+        let virtual_time = read(&shared.state).clock.now();
         Record {
             started: Instant::now(),
             entry: Entry {
@@ -115,13 +81,8 @@ impl Record {
     }
 }
 
-async fn api(AxState(shared): AxState<Arc<Shared>>, request: axum::extract::Request) -> Response {
-    serve_api(&shared, request).await
-}
-
-/// Answers a request to the API path `/`, whatever its body type: the
-/// router's route, and the server's own path to it (no routing, no boxing
-/// of the body).
+/// Answers a request to the API path `/`, whatever its body type (no
+/// routing, no boxing of the body).
 pub(crate) async fn serve_api<B>(shared: &Shared, request: axum::http::Request<B>) -> Response
 where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send,
@@ -185,7 +146,7 @@ where
 
 async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
     let action = wire.params.get("Action");
-    record.entry.action = action.map(|a| crate::wire::envelope::clip(a).into_owned());
+    record.entry.action = action.map(|a| compshare_protocol::clip(a).into_owned());
     record.entry.form = Some(wire.form.as_str().to_owned());
     if shared.config.journal_size > 0 {
         record.params = PackedParams::redacted(wire.params.iter());
@@ -203,7 +164,7 @@ async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Respo
             return apply_fault(shared, record, rule, action);
         }
     }
-    let outcome = gateway::handle(shared, &wire);
+    let outcome = gateway::handle(&shared.state, &wire);
     record.entry.account = outcome.account.as_ref().map(|a| a.account_id.clone());
     let body = match outcome.result {
         Ok(answer) => {
@@ -285,36 +246,6 @@ fn apply_fault(
         .insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
-    }
-    resp
-}
-
-fn http_error(status: StatusCode, message: &str, id: Option<&str>) -> Response {
-    json_response(status, render_http_error(status.as_u16(), message), id)
-}
-
-/// A JSON answer with the request id header (a fresh random one when none is given).
-pub(crate) fn json_response(
-    status: StatusCode,
-    body: impl Into<Body>,
-    id: Option<&str>,
-) -> Response {
-    let mut resp = (status, body.into()).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    let fresh;
-    let id = match id {
-        Some(id) => id,
-        None => {
-            fresh = uuid::Uuid::new_v4().to_string();
-            &fresh
-        }
-    };
-    if let Ok(v) = HeaderValue::from_str(id) {
-        h.insert(REQUEST_ID_HEADER, v);
     }
     resp
 }

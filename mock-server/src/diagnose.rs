@@ -1,8 +1,8 @@
 //! Signature diagnostics: for a request refused with 171, likely causes a
 //! user can act on, recognised from the request itself.
 
-use crate::catalogue::Action;
-use crate::wire::request::WireRequest;
+use compshare_protocol::catalogue::Action;
+use compshare_protocol::request::WireRequest;
 
 /// Hints for a signature mismatch of `req` (for `action`, when known).
 pub fn signature_hints(req: &WireRequest, action: Option<&Action>) -> Vec<String> {
@@ -81,8 +81,8 @@ fn looks_percent_encoded(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Catalogue;
-    use crate::wire::request::{parse, Verb};
+    use compshare_protocol::catalogue::Catalogue;
+    use compshare_protocol::request::{parse, Verb};
 
     fn hints(body: &str) -> Vec<String> {
         let req = parse(Verb::Post, None, None, body.as_bytes()).unwrap();

@@ -1,5 +1,6 @@
-//! The one error type of the API: every refusal is a RetCode and a message,
-//! rendered in the envelope by the app.
+//! The mock's errors: [`ApiError`], every refusal of the API as a RetCode
+//! and a message (rendered in the envelope by the app), and
+//! [`FixtureError`], a refused fixture set.
 
 /// A refusal answered with HTTP 200 and a non-zero RetCode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +68,36 @@ impl ApiError {
             ApiError::MissingParams(_) => "missing_param",
             ApiError::ParamsNotAvailable(_) => "value",
             ApiError::WrongState { .. } => "state",
+        }
+    }
+}
+
+/// Why a fixture set was refused: which file, which entry, which field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {problem}", .index.map(|i| format!(": entry {i}")).unwrap_or_default(), .field.as_ref().map(|f| format!(": field {f}")).unwrap_or_default())]
+pub struct FixtureError {
+    /// The file.
+    pub file: String,
+    /// The index of the entry in the file's list, if the problem is in one.
+    pub index: Option<usize>,
+    /// The field, if the problem is in one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl FixtureError {
+    pub(crate) fn new(
+        file: &str,
+        index: Option<usize>,
+        field: Option<&str>,
+        problem: impl Into<String>,
+    ) -> Self {
+        FixtureError {
+            file: file.to_owned(),
+            index,
+            field: field.map(str::to_owned),
+            problem: problem.into(),
         }
     }
 }

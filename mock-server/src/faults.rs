@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::state::IdGen;
-use crate::wire::params::Params;
+use compshare_protocol::params::Params;
 
 /// HTTP statuses a rule may answer with.
 pub const FAULT_STATUSES: &[u16] = &[429, 500, 502, 503, 504];

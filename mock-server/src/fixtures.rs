@@ -11,10 +11,14 @@ use std::path::Path;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::actions::canned::CannedAnswers;
-use crate::catalogue::{Catalogue, Type};
+use crate::canned::CannedAnswers;
+use crate::domain::{hourly_price, round2};
+pub use crate::error::FixtureError;
 use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
-use crate::state::{Account, CompShareImage, Images, StoredImage};
+use crate::state::{
+    Account, CompShareImage, Disk, Images, Instance, InstanceState, State, StoredImage,
+};
+use compshare_protocol::catalogue::{Catalogue, Type};
 
 const BUILTIN_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
 const BUILTIN_IMAGES: &str = include_str!("../../fixtures/images.json");
@@ -105,36 +109,6 @@ pub struct InstanceFixture {
     pub boot_disk_size: i64,
 }
 
-/// Why a fixture set was refused: which file, which entry, which field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}{}: {problem}", .index.map(|i| format!(": entry {i}")).unwrap_or_default(), .field.as_ref().map(|f| format!(": field {f}")).unwrap_or_default())]
-pub struct FixtureError {
-    /// The file.
-    pub file: String,
-    /// The index of the entry in the file's list, if the problem is in one.
-    pub index: Option<usize>,
-    /// The field, if the problem is in one.
-    pub field: Option<String>,
-    /// What is wrong.
-    pub problem: String,
-}
-
-impl FixtureError {
-    pub(crate) fn new(
-        file: &str,
-        index: Option<usize>,
-        field: Option<&str>,
-        problem: impl Into<String>,
-    ) -> Self {
-        FixtureError {
-            file: file.to_owned(),
-            index,
-            field: field.map(str::to_owned),
-            problem: problem.into(),
-        }
-    }
-}
-
 impl Fixtures {
     /// The default set compiled into the binary.
     pub fn builtin() -> Fixtures {
@@ -142,6 +116,17 @@ impl Fixtures {
             .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
             .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
             .expect("the built-in fixtures are valid")
+    }
+
+    /// The state this set starts from: its accounts, images and canned
+    /// answers, and its instances filled in as CreateCompShareInstance would.
+    pub fn state(&self) -> State {
+        let mut state = State::new(&self.accounts, self.images.clone(), self.responses.clone());
+        for f in &self.instances {
+            let image = state.images.get(&f.comp_share_image_id).map(|i| i.image());
+            state.adopt_instance(|n| instance_of(f, image, n));
+        }
+        state
     }
 
     /// Loads and validates the set in a directory (`accounts.json`,
@@ -214,19 +199,19 @@ impl Fixtures {
                     format!("{:?} names no account of accounts.json", inst.account_id),
                 ));
             }
-            if crate::validate::region_of_zone(&inst.zone).is_none() {
+            if crate::domain::region_of_zone(&inst.zone).is_none() {
                 return Err(err("Zone", format!("{:?} is not a known zone", inst.zone)));
             }
             if !["Running", "Stopped"].contains(&inst.state.as_str()) {
                 return Err(err("State", "must be Running or Stopped".into()));
             }
-            if crate::state::hourly_price(&inst.gpu_type).is_none() {
+            if crate::domain::hourly_price(&inst.gpu_type).is_none() {
                 return Err(err(
                     "GpuType",
                     format!(
                         "{:?} is not one of {:?}",
                         inst.gpu_type,
-                        crate::validate::GPU_TYPES
+                        crate::domain::GPU_TYPES
                     ),
                 ));
             }
@@ -495,6 +480,64 @@ fn refusal(i: usize, raw: &RawValue) -> FixtureError {
             None,
             "not read by the model although the catalogue takes it",
         ),
+    }
+}
+
+/// The instance a fixture entry describes, `n`-th of the state.
+fn instance_of(f: &InstanceFixture, image: Option<CompShareImage>, n: u64) -> Instance {
+    let state = if f.state == "Stopped" {
+        InstanceState::Stopped
+    } else {
+        InstanceState::Running
+    };
+    Instance {
+        uhost_id: f.uhost_id.clone(),
+        account_id: f.account_id.clone(),
+        name: if f.name.is_empty() {
+            format!("CompShare-{}", f.gpu_type)
+        } else {
+            f.name.clone()
+        },
+        zone: f.zone.clone(),
+        state,
+        pending: None,
+        cpu: f.cpu,
+        memory: f.memory,
+        gpu: f.gpu,
+        gpu_type: f.gpu_type.clone(),
+        machine_type: "G".to_owned(),
+        charge_type: if f.charge_type.is_empty() {
+            "Dynamic".to_owned()
+        } else {
+            f.charge_type.clone()
+        },
+        image_id: f.comp_share_image_id.clone(),
+        image_name: image.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
+        image_type: image
+            .as_ref()
+            .map(|i| i.image_type.clone())
+            .unwrap_or_default(),
+        disks: vec![Disk {
+            disk_id: format!("bsm-{}", &f.uhost_id["uhost-".len()..]),
+            disk_type: "CLOUD_SSD".to_owned(),
+            is_boot: true,
+            size: if f.boot_disk_size > 0 {
+                f.boot_disk_size
+            } else {
+                100
+            },
+        }],
+        ip: format!("10.9.{}.{}", (n / 250) % 250, n % 250 + 2),
+        create_time: f.create_time,
+        start_time: if state == InstanceState::Running {
+            f.create_time
+        } else {
+            0
+        },
+        stop_time: 0,
+        price: round2(hourly_price(&f.gpu_type).map(|p| p.0).unwrap_or(0.0) * f.gpu as f64),
+        uuid: format!("00000000-0000-4000-8000-{n:012x}"),
+        seq: n,
     }
 }
 

@@ -4,15 +4,14 @@
 //! catalogue validation → 230 a parameter refused for this action → the
 //! action.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::actions::{self, Answer, Ctx};
-use crate::catalogue::Catalogue;
 use crate::error::ApiError;
-use crate::state::Account;
-use crate::wire::request::WireRequest;
-use crate::wire::signature::{self, SignatureError};
-use crate::Shared;
+use crate::state::{Account, State};
+use compshare_protocol::catalogue::Catalogue;
+use compshare_protocol::request::WireRequest;
+use compshare_protocol::signature::{self, SignatureError};
 
 /// What became of one request.
 #[derive(Debug)]
@@ -24,14 +23,14 @@ pub struct Outcome {
 }
 
 /// Checks and runs one request.
-pub fn handle(shared: &Shared, req: &WireRequest) -> Outcome {
+pub fn handle(state: &RwLock<State>, req: &WireRequest) -> Outcome {
     let mut account = None;
-    let result = check_and_run(shared, req, &mut account);
+    let result = check_and_run(state, req, &mut account);
     Outcome { account, result }
 }
 
 fn check_and_run(
-    shared: &Shared,
+    state: &RwLock<State>,
     req: &WireRequest,
     who: &mut Option<Arc<Account>>,
 ) -> Result<Answer, ApiError> {
@@ -39,14 +38,14 @@ fn check_and_run(
     let name = req.params.get("Action").ok_or(ApiError::MissingAction)?;
     let action = catalogue
         .action(name)
-        .ok_or_else(|| ApiError::ActionNotFound(crate::wire::envelope::clip(name).into_owned()))?;
+        .ok_or_else(|| ApiError::ActionNotFound(compshare_protocol::clip(name).into_owned()))?;
     let given = req
         .signature
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::MissingSignature)?;
     let account = {
-        let state = crate::server::read(&shared.state);
+        let state = crate::sync::read(state);
         req.params
             .get("PublicKey")
             .and_then(|pk| state.account_by_public_key(pk))
@@ -65,7 +64,7 @@ fn check_and_run(
     crate::validate::refused_params(name, &req.params)?;
     let ctx = Ctx {
         account: &account,
-        state: &shared.state,
+        state,
     };
     actions::run(catalogue, name, action, &ctx, &req.params)
 }

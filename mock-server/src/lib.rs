@@ -4,6 +4,13 @@
 //! envelope, so code written against the real API runs against it by changing
 //! only the base URL.
 //!
+//! The layers, from the top: HTTP (`server`, `app`, `router`, `admin`,
+//! `support`, `respond`, with `shared`, `journal` and `faults`) → `gateway`
+//! (checks in order, with `validate` and `diagnose`) → `actions` → `state`
+//! (and `fixtures`, which builds it) → the base (`domain`, `canned`, `wire`,
+//! `error`, `sync`) and the `compshare_protocol` crate. `ARCHITECTURE.md`
+//! has the map; a test keeps the imports pointing down.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let server = compshare_mock::MockServer::start().await?;
@@ -13,39 +20,37 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// HTTP and the control plane.
+mod admin;
+mod app;
+pub mod faults;
+pub mod journal;
+mod respond;
+mod router;
+pub mod server;
+pub mod shared;
+pub mod support;
+
+// The gateway's checks.
+mod diagnose;
+pub mod gateway;
+mod validate;
+
+// The actions, one module per family.
+pub mod actions;
+
+// The state, one module per family, and the fixtures it is built from.
+pub mod fixtures;
+pub mod state;
+
+// The base: domain tables, canned answers, the envelope, errors, locking.
+pub mod canned;
+pub mod domain;
+pub mod error;
+pub mod paging;
+mod sync;
 pub mod wire;
 
-#[cfg(feature = "server")]
-pub mod actions;
-#[cfg(feature = "server")]
-pub mod admin;
-#[cfg(feature = "server")]
-pub mod app;
-#[cfg(feature = "server")]
-pub mod catalogue;
-#[cfg(feature = "server")]
-pub mod diagnose;
-#[cfg(feature = "server")]
-pub mod error;
-#[cfg(feature = "server")]
-pub mod faults;
-#[cfg(feature = "server")]
-pub mod fixtures;
-#[cfg(feature = "server")]
-pub mod gateway;
-#[cfg(feature = "server")]
-pub mod journal;
-#[cfg(feature = "server")]
-pub mod server;
-#[cfg(feature = "server")]
-pub mod state;
-#[cfg(feature = "server")]
-pub mod support;
-#[cfg(feature = "server")]
-pub mod validate;
-
-#[cfg(feature = "server")]
-pub use server::{
-    Config, Credentials, MockServer, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN,
-    DEFAULT_READ_TIMEOUT,
-};
+pub use respond::REQUEST_ID_HEADER;
+pub use server::{app, Credentials, MockServer};
+pub use shared::{Config, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_READ_TIMEOUT};

@@ -1,186 +1,21 @@
 //! The in-process server: start on a port, get its base URL and default
 //! credentials, stop on drop. The binary uses the same code.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
+use axum::body::{Bytes, HttpBody};
+use axum::http::Request;
+use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::{Service, ServiceExt};
 
-use crate::faults::{FaultRule, Faults};
-use crate::fixtures::Fixtures;
-use crate::journal::{Entry, Filter, Journal, DEFAULT_JOURNAL_SIZE};
-use crate::state::{IdGen, State, Timings};
-
-/// Where the binary listens unless told otherwise: loopback only.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
-/// How long a client may take to send a request head, and then its body.
-pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Largest request body accepted, in bytes; a larger one gets 413.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-
-/// How to run a mock.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Address to bind; port 0 picks a free one.
-    pub listen: SocketAddr,
-    /// The fixture set to start from (moved into [`Shared::fixtures`] at start).
-    pub fixtures: Fixtures,
-    /// Largest request body, in bytes.
-    pub body_limit: usize,
-    /// How many requests the journal keeps.
-    pub journal_size: usize,
-    /// Seed for generated ids and request ids (random when absent).
-    pub seed: Option<u64>,
-    /// How long transitions take on the virtual clock.
-    pub timings: Timings,
-    /// Token the admin API requires (`Authorization: Bearer …`); none on loopback.
-    pub admin_token: Option<String>,
-    /// How long a client may take to send a request head, and then its body.
-    pub read_timeout: std::time::Duration,
-    /// Where the state is loaded from at start and saved to on clean
-    /// shutdown and `POST /_mock/save`.
-    pub state_file: Option<std::path::PathBuf>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            fixtures: Fixtures::builtin(),
-            body_limit: DEFAULT_BODY_LIMIT,
-            journal_size: DEFAULT_JOURNAL_SIZE,
-            seed: None,
-            timings: Timings::default(),
-            admin_token: None,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            state_file: None,
-        }
-    }
-}
-
-/// What every request handler shares: the state, the control plane and the
-/// settings.
-#[derive(Debug)]
-pub struct Shared {
-    /// The live state.
-    pub state: RwLock<State>,
-    /// The fixture set `reset` returns to.
-    pub fixtures: RwLock<Fixtures>,
-    /// Requests received.
-    pub journal: Mutex<Journal>,
-    /// Fault rules in force.
-    pub faults: Mutex<Faults>,
-    /// Request ids: from the seed when the mock is seeded, else from a
-    /// generator seeded once with OS randomness (no system call per request).
-    request_ids: Mutex<IdGen>,
-    /// The seed in force.
-    seed: Mutex<Option<u64>>,
-    /// The settings the mock was started with.
-    pub config: Config,
-}
-
-impl Shared {
-    /// Builds the shared state of a configuration.
-    pub fn new(mut config: Config) -> Self {
-        let fixtures = std::mem::take(&mut config.fixtures);
-        let shared = Shared {
-            state: RwLock::new(State::default()),
-            fixtures: RwLock::new(fixtures),
-            journal: Mutex::new(Journal::new(config.journal_size)),
-            faults: Mutex::new(Faults::default()),
-            request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
-            seed: Mutex::new(config.seed),
-            config,
-        };
-        if let Some(seed) = shared.config.seed {
-            shared.set_seed(seed);
-        }
-        shared.reset();
-        shared
-    }
-
-    /// Rebuilds the state from the loaded fixtures; with a seed in force the
-    /// generated ids start over, so a replayed flow gets the same ids.
-    pub fn reset(&self) {
-        let fixtures = read(&self.fixtures);
-        let mut state = State::new(&fixtures);
-        state.timings = self.config.timings;
-        if let Some(seed) = *lock(&self.seed) {
-            state.ids = IdGen::seeded(seed);
-        }
-        *write(&self.state) = state;
-    }
-
-    /// Loads the state file, if one is configured and exists: `Ok(true)` when
-    /// it was loaded, an error naming the problem when it is corrupt (the
-    /// file is left as it is).
-    pub fn restore(&self) -> Result<bool, String> {
-        let Some(path) = &self.config.state_file else {
-            return Ok(false);
-        };
-        crate::state::persist::clean_leftovers(path);
-        match crate::state::persist::load(path)? {
-            Some(mut state) => {
-                state.canned = read(&self.fixtures).responses.clone();
-                *write(&self.state) = state;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    /// Saves the state to the state file atomically; an error when none is
-    /// configured or the write fails.
-    pub fn save(&self) -> Result<std::path::PathBuf, String> {
-        let Some(path) = &self.config.state_file else {
-            return Err("no state file: start the mock with --state FILE to save".to_owned());
-        };
-        let state = read(&self.state);
-        crate::state::persist::save(&state, path)
-            .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
-        Ok(path.clone())
-    }
-
-    /// Replaces the fixture set and resets to it.
-    pub fn load_fixtures(&self, fixtures: Fixtures) {
-        *write(&self.fixtures) = fixtures;
-        self.reset();
-    }
-
-    /// Makes generated resource ids, request ids and fault draws reproducible.
-    pub fn set_seed(&self, seed: u64) {
-        *lock(&self.seed) = Some(seed);
-        *lock(&self.request_ids) = IdGen::seeded(seed ^ 0x5eed);
-        lock(&self.faults).seed(seed);
-        write(&self.state).ids = IdGen::seeded(seed);
-    }
-
-    /// The seed in force.
-    pub fn seed(&self) -> Option<u64> {
-        *lock(&self.seed)
-    }
-
-    /// A fresh request id: random, or from the seeded stream.
-    pub fn next_request_id(&self) -> String {
-        lock(&self.request_ids).uuid()
-    }
-}
-
-/// Locks a mutex, recovering from poisoning (every holder leaves the data whole).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Locks for reading, recovering from poisoning as [`lock`] does.
-pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Locks for writing, recovering from poisoning as [`lock`] does.
-pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
-}
+use crate::faults::FaultRule;
+use crate::journal::{Entry, Filter};
+use crate::shared::{Config, Shared};
+use crate::sync::{lock, read, write};
 
 /// A key pair of an account of the mock.
 #[derive(Clone, PartialEq, Eq)]
@@ -408,7 +243,31 @@ impl Drop for MockServer {
     }
 }
 
-/// Serves the app on `listener` until `shutdown` completes, then lets the
+/// The mock's one way in: the API on `/` (handed straight to its handler,
+/// without routing), the control router for every other path. The server,
+/// the in-process [`MockServer`], the tests and the fuzz targets all serve
+/// this service, so a layer that must see every request wraps it here.
+pub fn app<B>(
+    shared: Arc<Shared>,
+) -> impl Service<Request<B>, Response = Response, Error = Infallible, Future: Send> + Clone + Send
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let router = crate::router::router(shared.clone());
+    tower::service_fn(move |request: Request<B>| {
+        let (shared, router) = (shared.clone(), router.clone());
+        async move {
+            if request.uri().path() == "/" {
+                Ok(crate::app::serve_api(&shared, request).await)
+            } else {
+                router.oneshot(request).await
+            }
+        }
+    })
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes, then lets the
 /// requests in flight finish (for at most five seconds). A connection that
 /// does not send a whole request head within the read timeout is closed.
 pub async fn serve(
@@ -416,25 +275,11 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    use hyper::service::Service as _;
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
 
     let read_timeout = shared.config.read_timeout;
-    let app = TowerToHyperService::new(crate::app::app(shared.clone()));
-    // The API path goes straight to its handler; the router serves the rest
-    // (the control plane, the JSON 404 and 405 answers).
-    let service =
-        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-            let (shared, app) = (shared.clone(), app.clone());
-            async move {
-                if request.uri().path() == "/" {
-                    Ok::<_, std::convert::Infallible>(crate::app::serve_api(&shared, request).await)
-                } else {
-                    app.call(request).await
-                }
-            }
-        });
+    let service = TowerToHyperService::new(app(shared));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())

@@ -9,10 +9,10 @@ use axum::extract::State as AxState;
 use axum::Json;
 use serde::Serialize;
 
-use crate::actions::canned::{paging, CannedAnswers};
 use crate::actions::{support, Support};
-use crate::catalogue::Catalogue;
-use crate::Shared;
+use crate::canned::{paging, CannedAnswers};
+use crate::shared::Shared;
+use compshare_protocol::catalogue::Catalogue;
 
 /// How one action is served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +86,7 @@ pub fn markdown(listing: &[ActionSupport]) -> String {
 /// `GET /_mock/actions`: `{"Actions": [{"Action", "Support", "Paging"?}, ...]}`
 /// for the running fixture set.
 pub async fn actions_route(AxState(shared): AxState<Arc<Shared>>) -> Json<serde_json::Value> {
-    let canned = crate::server::read(&shared.state).canned.clone();
+    let canned = crate::sync::read(&shared.state).canned.clone();
     Json(serde_json::json!({ "Actions": listing(&canned) }))
 }
 

@@ -2,27 +2,10 @@
 //! parameters (210), value types (230), the Region/Zone pair and the GPU type
 //! (230); then the few parameters the live gateway refuses for one action.
 
-use crate::catalogue::{Action, Catalogue, Type};
+use crate::domain::{region_of_zone, zones_of, GPU_TYPES};
 use crate::error::ApiError;
-use crate::wire::params::Params;
-
-/// Regions and their zones as observed on the live gateway (PROTOCOL.md §5);
-/// the first region and zone are the defaults.
-pub const REGIONS: &[(&str, &[&str])] = &[
-    ("cn-wlcb", &["cn-wlcb-01"]),
-    ("cn-bj2", &["cn-bj2-02"]),
-    ("cn-sh2", &["cn-sh2-01"]),
-    ("cn-gd", &["cn-gd-02"]),
-    ("us-den", &["us-den-01"]),
-];
-
-/// The zones of a region, or `None` for an unknown region.
-pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
-    REGIONS.iter().find(|(r, _)| *r == region).map(|(_, z)| *z)
-}
-
-/// GPU types the live gateway accepts (PROTOCOL.md §5); any other is 230.
-pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
+use compshare_protocol::catalogue::{Action, Catalogue, Type};
+use compshare_protocol::params::Params;
 
 /// Parameters the catalogue lists for an action but the live gateway
 /// refuses with 230 when sent (PROTOCOL.md §4).
@@ -38,14 +21,6 @@ pub fn refused_params(action: &str, params: &Params) -> Result<(), ApiError> {
         Some((_, p)) => Err(not_available(p)),
         None => Ok(()),
     }
-}
-
-/// The region a zone belongs to.
-pub fn region_of_zone(zone: &str) -> Option<&'static str> {
-    REGIONS
-        .iter()
-        .find(|(_, zs)| zs.contains(&zone))
-        .map(|(r, _)| *r)
 }
 
 /// Validates `params` against `action`: first every required parameter

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request};
-use compshare_mock::{app::app, Config, Shared};
+use compshare_mock::{app, Config, Shared};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use tower::ServiceExt;

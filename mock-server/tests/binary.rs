@@ -74,27 +74,21 @@ fn post(url: &str, path: &str, body: &str) -> (u16, String) {
 }
 
 fn create_instance(url: &str) -> String {
-    use compshare_mock::wire::signature::sign_flat;
-    let mut pairs: Vec<(String, String)> = [
-        ("Action", "CreateCompShareInstance"),
-        ("Region", "cn-wlcb"),
-        ("Zone", "cn-wlcb-01"),
-        ("CompShareImageId", "compshareImage-165jmhx19ik7"),
-        ("CPU", "16"),
-        ("Memory", "65536"),
-        ("GPU", "1"),
-        ("GpuType", "4090"),
-        ("MachineType", "G"),
-        ("PublicKey", "my_public_key"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let sig = sign_flat(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    let pairs = compshare_protocol::signed::call(
+        "CreateCompShareInstance",
+        &[
+            ("Region", "cn-wlcb"),
+            ("Zone", "cn-wlcb-01"),
+            ("CompShareImageId", "compshareImage-165jmhx19ik7"),
+            ("CPU", "16"),
+            ("Memory", "65536"),
+            ("GPU", "1"),
+            ("GpuType", "4090"),
+            ("MachineType", "G"),
+        ],
+        "my_public_key",
         "my_private_key",
     );
-    pairs.push(("Signature".into(), sig));
     let v: serde_json::Value = reqwest::blocking::Client::new()
         .post(url)
         .form(&pairs)

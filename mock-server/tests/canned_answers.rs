@@ -5,25 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use compshare_mock::catalogue::Catalogue;
 use compshare_mock::fixtures::Fixtures;
-use compshare_mock::wire::signature::sign_flat;
 use compshare_mock::{Config, MockServer};
+use compshare_protocol::catalogue::Catalogue;
+use compshare_protocol::signed;
 use serde_json::{json, Value};
 
 async fn call(server: &MockServer, action: &str, params: &[(&str, &str)]) -> Value {
     let creds = server.credentials();
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    pairs.push(("Action".into(), action.into()));
-    pairs.push(("PublicKey".into(), creds.public_key.clone()));
-    let signature = sign_flat(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &creds.private_key,
-    );
-    pairs.push(("Signature".into(), signature));
+    let pairs = signed::call(action, params, &creds.public_key, &creds.private_key);
     let body: Value = reqwest::Client::new()
         .post(server.uri())
         .form(&pairs)

@@ -9,8 +9,8 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::ok;
-use compshare_mock::wire::signature::{sign_flat, sign_json};
 use compshare_mock::{Config, MockServer};
+use compshare_protocol::signature::{sign_flat, sign_json};
 use serde_json::{json, Value};
 
 /// Sends raw bytes and reads the whole answer: (status, body).
@@ -57,24 +57,8 @@ fn post_form(body: &str) -> Vec<u8> {
 
 /// A signed form body of the default account, pairs as given (in order).
 fn signed(pairs: &[(&str, &str)]) -> String {
-    let mut all: Vec<(String, String)> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    all.push(("PublicKey".into(), "my_public_key".into()));
-    let sig = sign_flat(
-        all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        "my_private_key",
-    );
-    all.push(("Signature".into(), sig));
-    all.iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    let pairs = compshare_protocol::signed::call(LIST.1, pairs, "my_public_key", "my_private_key");
+    compshare_protocol::signed::form_body(&pairs)
 }
 
 fn json_of(body: &str) -> Value {

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use compshare_client::Config;
-use compshare_mock::wire::request::{parse, Verb, WireRequest};
-use compshare_mock::wire::signature::verify;
+use compshare_protocol::request::{parse, Verb, WireRequest};
+use compshare_protocol::signature::verify;
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 

@@ -7,7 +7,7 @@ use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::error::ApiError;
 use crate::state::images::Software;
 use crate::state::{CompShareImage, ImageUpdate, Page, Publication, StoredImage};
-use crate::wire::params::Params;
+use compshare_protocol::params::Params;
 
 fn not_available(name: &str) -> ApiError {
     ApiError::ParamsNotAvailable(name.to_owned())

@@ -6,11 +6,11 @@ use std::sync::OnceLock;
 use serde_json::{json, Map, Value};
 
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
-use crate::catalogue::{Catalogue, Type};
+use crate::domain::{hourly_price, round2, CHARGE_TYPES, MACHINE_TYPES, REGIONS};
 use crate::error::ApiError;
-use crate::state::{hourly_price, round2, Instance, InstanceSpec, CHARGE_TYPES, MACHINE_TYPES};
-use crate::validate::REGIONS;
-use crate::wire::params::Params;
+use crate::state::{Instance, InstanceSpec};
+use compshare_protocol::catalogue::{Catalogue, Type};
+use compshare_protocol::params::Params;
 
 fn not_available(name: &str) -> ApiError {
     ApiError::ParamsNotAvailable(name.to_owned())

@@ -4,18 +4,17 @@
 //! answer when it has one ([`canned`]), else the neutral answer of their
 //! response model: every action of the catalogue answers.
 
-pub mod canned;
 pub mod images;
 pub mod instances;
 
 use serde::Serialize;
 
-use crate::actions::canned::CannedAnswers;
-use crate::catalogue::{Action, Catalogue};
+use crate::canned::{self, CannedAnswers};
 use crate::error::ApiError;
-use crate::state::{Account, Page, State};
+use crate::state::{Account, State};
 pub use crate::wire::envelope::Answer;
-use crate::wire::params::Params;
+use compshare_protocol::catalogue::{Action, Catalogue};
+use compshare_protocol::params::Params;
 
 /// What a handler gets besides the parameters: the calling account and the state.
 pub struct Ctx<'a> {
@@ -114,39 +113,29 @@ pub fn run(
         return h(ctx, params);
     }
     // A clone of the set is an Arc clone: the lock is not held while answering.
-    let canned = crate::server::read(ctx.state).canned.clone();
+    let canned = crate::sync::read(ctx.state).canned.clone();
     match canned.answer(name, params) {
         Some(answer) => answer,
         None => canned::neutral_answer(catalogue, name, action, params),
     }
 }
 
-/// The neutral answer of an action: each response field with its type's
-/// empty value.
-pub fn neutral(catalogue: &Catalogue, action: &Action) -> Answer {
-    let mut a = Answer::new();
-    for f in &action.response {
-        a = a.field(&f.name, &catalogue.neutral(&f.ty, 0));
-    }
-    a
-}
-
 /// Reads the state, bringing it up to the present first (due transitions
 /// applied); a poisoned lock is recovered, as every write is all-or-nothing.
 pub fn read_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockReadGuard<'a, State> {
     {
-        let state = crate::server::read(ctx.state);
+        let state = crate::sync::read(ctx.state);
         if !state.needs_tick() {
             return state;
         }
     }
     drop(write_state(ctx));
-    crate::server::read(ctx.state)
+    crate::sync::read(ctx.state)
 }
 
 /// Locks the state for writing, bringing it up to the present first.
 pub fn write_state<'a>(ctx: &'a Ctx<'_>) -> std::sync::RwLockWriteGuard<'a, State> {
-    let mut state = crate::server::write(ctx.state);
+    let mut state = crate::sync::write(ctx.state);
     if state.needs_tick() {
         state.tick();
     }
@@ -169,76 +158,4 @@ pub fn int(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
         .transpose()
 }
 
-/// Default `Limit` of paged actions.
-pub const DEFAULT_LIMIT: usize = 20;
-/// Largest `Limit`; more is clamped to it.
-pub const MAX_LIMIT: usize = 100;
-
-/// Reads `Offset` (absent → 0) and `Limit` (absent or 0 → 20, above 100 →
-/// 100); a negative value of either is 230.
-pub fn page(params: &Params) -> Result<Page, ApiError> {
-    let read = |name: &str| -> Result<Option<u64>, ApiError> {
-        match params.get(name) {
-            None => Ok(None),
-            Some(v) => match v.parse::<i64>() {
-                Ok(n) if n >= 0 => Ok(Some(n as u64)),
-                _ => Err(ApiError::ParamsNotAvailable(name.to_owned())),
-            },
-        }
-    };
-    let offset = read("Offset")?.unwrap_or(0);
-    let limit = match read("Limit")? {
-        None | Some(0) => DEFAULT_LIMIT,
-        Some(n) => (n.min(MAX_LIMIT as u64)) as usize,
-    };
-    Ok(Page {
-        offset: usize::try_from(offset).unwrap_or(usize::MAX),
-        limit,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(pairs: &[(&str, &str)]) -> Result<Page, ApiError> {
-        page(&pairs.iter().copied().collect())
-    }
-
-    #[test]
-    fn paging_defaults_and_clamps_as_documented() {
-        assert_eq!(
-            p(&[]),
-            Ok(Page {
-                offset: 0,
-                limit: 20
-            })
-        );
-        assert_eq!(
-            p(&[("Limit", "0")]),
-            Ok(Page {
-                offset: 0,
-                limit: 20
-            })
-        );
-        assert_eq!(
-            p(&[("Limit", "101"), ("Offset", "7")]),
-            Ok(Page {
-                offset: 7,
-                limit: 100
-            })
-        );
-        assert_eq!(
-            p(&[("Limit", "-1")]),
-            Err(ApiError::ParamsNotAvailable("Limit".into()))
-        );
-        assert_eq!(
-            p(&[("Offset", "-1")]),
-            Err(ApiError::ParamsNotAvailable("Offset".into()))
-        );
-        assert_eq!(
-            p(&[("Offset", "x")]),
-            Err(ApiError::ParamsNotAvailable("Offset".into()))
-        );
-    }
-}
+pub use crate::paging::page;

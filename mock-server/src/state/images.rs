@@ -14,6 +14,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::{not_available, Account, InstanceState, State};
+use crate::domain::round2;
+use crate::error::ApiError;
+
 /// Image statuses the API documents.
 pub const IMAGE_STATUSES: &[&str] = &["Making", "Available", "UnAvailable", "Reviewing", "Offline"];
 /// Image types the API documents.
@@ -93,14 +97,7 @@ impl CompShareImage {
     }
 }
 
-/// A page request: `[offset, offset + limit)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    /// First index.
-    pub offset: usize,
-    /// Most items.
-    pub limit: usize,
-}
+pub use crate::paging::Page;
 
 /// A page of a listing: the total before paging and the items of the page.
 #[derive(Debug)]
@@ -489,10 +486,344 @@ impl FromIterator<CompShareImage> for Images {
     }
 }
 
+/// What UpdateCompShareImage may change.
+#[derive(Debug, Clone, Default)]
+pub struct ImageUpdate {
+    /// New cover URL.
+    pub cover: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New framework name.
+    pub framework: Option<String>,
+    /// New readme.
+    pub readme: Option<String>,
+    /// New tags.
+    pub tags: Option<Vec<String>>,
+    /// New visibility, 0 or 1.
+    pub visibility: Option<i64>,
+}
+
+/// What PublishCompShareImage asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Publication {
+    /// Price per hour.
+    pub price: f64,
+    /// Name in the community (empty: the image's name).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Readme.
+    pub readme: String,
+    /// Cover URL.
+    pub cover: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Whether the image's software starts by itself.
+    pub auto_start: bool,
+}
+
+// ---- operations: custom images, sharing, publishing ------------------------
+
+impl State {
+    /// An image the account may create an instance from: a platform or
+    /// community image, its own custom image, or one shared with it; it must
+    /// be Available.
+    pub fn usable_image(&self, account_id: &str, image_id: &str) -> Option<CompShareImage> {
+        let img = self.images.get(image_id)?.image();
+        let visible = match img.image_type.as_str() {
+            "Custom" => {
+                img.owner.account_id == account_id
+                    || self
+                        .shares
+                        .get(image_id)
+                        .is_some_and(|s| s.contains(account_id))
+            }
+            _ => true,
+        };
+        (visible && img.status == "Available").then_some(img)
+    }
+
+    fn own_custom(&self, account_id: &str, image_id: &str) -> Result<&Arc<StoredImage>, ApiError> {
+        self.images
+            .get(image_id)
+            .filter(|i| i.owner_account_id() == Some(account_id))
+            .ok_or_else(|| not_available("CompShareImageId"))
+    }
+
+    fn start_build(&mut self, image: CompShareImage) -> String {
+        let id = image.comp_share_image_id.clone();
+        let now = image.create_time;
+        let ready = now.saturating_add(self.timings.image_build_seconds as i64);
+        self.images.insert(image);
+        if self.timings.image_build_seconds == 0 {
+            self.images
+                .update(&id, |i| i.status = "Available".to_owned());
+        } else {
+            self.builds.insert(id.clone(), (now, ready));
+            self.schedule(ready, &id);
+        }
+        id
+    }
+
+    /// CreateCompShareCustomImage: from one of the account's instances, when
+    /// Running or Stopped; the image starts `Making`.
+    pub fn create_custom_image(
+        &mut self,
+        account: &Account,
+        uhost_id: &str,
+        name: &str,
+        description: &str,
+        softwares: Option<Software>,
+    ) -> Result<String, ApiError> {
+        let inst = self
+            .instance_in(
+                &account.account_id,
+                uhost_id,
+                &[InstanceState::Running, InstanceState::Stopped],
+                "CreateCompShareCustomImage",
+            )?
+            .clone();
+        let source = self.images.get(&inst.image_id).map(|i| i.image());
+        let id = self.fresh_id("compshareImage-", 12);
+        let image = CompShareImage {
+            comp_share_image_id: id,
+            name: name.to_owned(),
+            description: description.to_owned(),
+            image_type: "Custom".to_owned(),
+            status: "Making".to_owned(),
+            create_time: self.clock.now(),
+            author: account.account_name.clone(),
+            owner: Owner {
+                account_id: account.account_id.clone(),
+                account_name: account.account_name.clone(),
+            },
+            softwares: softwares.unwrap_or_else(|| source.map(|s| s.softwares).unwrap_or_default()),
+            source_gpu_type: inst.gpu_type.clone(),
+            size: inst.disks.first().map(|d| d.size).unwrap_or(0),
+            ..CompShareImage::default()
+        };
+        Ok(self.start_build(image))
+    }
+
+    /// GetCompShareImageCreateProgress: percent done, seconds left, seconds in all.
+    pub fn image_progress(
+        &self,
+        account_id: &str,
+        image_id: &str,
+    ) -> Result<(f64, i64, i64), ApiError> {
+        let img = self.own_custom(account_id, image_id)?.image();
+        let total = self.timings.image_build_seconds as i64;
+        Ok(match (img.status.as_str(), self.builds.get(image_id)) {
+            ("Making", Some((start, ready))) => {
+                let now = self.clock.now().min(*ready);
+                let whole = (ready - start).max(1);
+                let done = (now - start).max(0);
+                (
+                    round2(done as f64 * 100.0 / whole as f64),
+                    ready - now,
+                    ready - start,
+                )
+            }
+            ("Making", None) => (0.0, total, total),
+            _ => (100.0, 0, total),
+        })
+    }
+
+    /// CopyCompShareCustomImage: a new `Making` copy of an Available image of the account.
+    pub fn copy_custom_image(
+        &mut self,
+        account: &Account,
+        image_id: &str,
+        target_name: &str,
+    ) -> Result<String, ApiError> {
+        let src = self.own_custom(&account.account_id, image_id)?.image();
+        if src.status != "Available" {
+            return Err(ApiError::WrongState {
+                id: image_id.to_owned(),
+                state: src.status.clone(),
+                action: "CopyCompShareCustomImage".to_owned(),
+            });
+        }
+        let id = self.fresh_id("compshareImage-", 12);
+        let mut copy = src.clone();
+        copy.comp_share_image_id = id;
+        copy.name = if target_name.is_empty() {
+            format!("{}-copy", src.name)
+        } else {
+            target_name.to_owned()
+        };
+        copy.status = "Making".to_owned();
+        copy.create_time = self.clock.now();
+        Ok(self.start_build(copy))
+    }
+
+    /// UpdateCompShareImage: changes the given fields of the account's image.
+    pub fn update_image(
+        &mut self,
+        account_id: &str,
+        image_id: &str,
+        u: ImageUpdate,
+    ) -> Result<(), ApiError> {
+        self.own_custom(account_id, image_id)?;
+        self.images.update(image_id, |img| {
+            if let Some(v) = u.cover {
+                img.cover = v;
+            }
+            if let Some(v) = u.description {
+                img.description = v;
+            }
+            if let Some(v) = u.framework {
+                img.softwares.framework = v;
+            }
+            if let Some(v) = u.readme {
+                img.readme = v;
+            }
+            if let Some(v) = u.tags {
+                img.tags = v;
+            }
+            if let Some(v) = u.visibility {
+                img.visibility = v;
+            }
+        });
+        Ok(())
+    }
+
+    /// TerminateCompShareCustomImage: deletes the account's image (also while
+    /// Making, and also while instances made from it run); its shares go too.
+    pub fn terminate_custom_image(
+        &mut self,
+        account_id: &str,
+        image_id: &str,
+    ) -> Result<(), ApiError> {
+        self.own_custom(account_id, image_id)?;
+        self.images.remove(image_id);
+        // Gone from the index, the id stays taken.
+        self.used_ids.insert(image_id.to_owned());
+        self.builds.remove(image_id);
+        self.shares.remove(image_id);
+        Ok(())
+    }
+
+    // ---- sharing and publishing -------------------------------------------
+
+    /// ModifyCompShareImageShareAccount: adds and removes accounts (by numeric
+    /// id); returns the ids that name no other account.
+    pub fn modify_shares(
+        &mut self,
+        account_id: &str,
+        image_id: &str,
+        add: &[i64],
+        remove: &[i64],
+    ) -> Result<Vec<i64>, ApiError> {
+        self.own_custom(account_id, image_id)?;
+        let known = |id: i64| {
+            let id = id.to_string();
+            self.accounts
+                .iter()
+                .any(|a| a.account_id == id && a.account_id != account_id)
+        };
+        let invalid: Vec<i64> = add
+            .iter()
+            .chain(remove)
+            .copied()
+            .filter(|id| !known(*id))
+            .collect();
+        let set = self.shares.entry(image_id.to_owned()).or_default();
+        for id in add.iter().filter(|id| !invalid.contains(id)) {
+            set.insert(id.to_string());
+        }
+        for id in remove.iter().filter(|id| !invalid.contains(id)) {
+            set.remove(&id.to_string());
+        }
+        Ok(invalid)
+    }
+
+    /// DescribeCompShareImageShareAccounts: who the account's image is shared with.
+    pub fn share_accounts(&self, account_id: &str, image_id: &str) -> Result<Vec<Owner>, ApiError> {
+        self.own_custom(account_id, image_id)?;
+        Ok(self
+            .shares
+            .get(image_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.accounts.iter().find(|a| &a.account_id == id))
+            .map(|a| Owner {
+                account_id: a.account_id.clone(),
+                account_name: a.account_name.clone(),
+            })
+            .collect())
+    }
+
+    /// DescribeCompShareSharingImages: images other accounts share with this one.
+    pub fn shared_with(&self, account_id: &str, id: Option<&str>) -> Vec<&Arc<StoredImage>> {
+        let mut v: Vec<&Arc<StoredImage>> = self
+            .shares
+            .iter()
+            .filter(|(img, who)| who.contains(account_id) && id.is_none_or(|id| id == img.as_str()))
+            .filter_map(|(img, _)| self.images.get(img))
+            .collect();
+        v.sort_by(|a, b| {
+            (std::cmp::Reverse(a.create_time()), a.id())
+                .cmp(&(std::cmp::Reverse(b.create_time()), b.id()))
+        });
+        v
+    }
+
+    /// PublishCompShareImage: an Available image of the account becomes a
+    /// community image (a new id, public, priced); returns its id.
+    pub fn publish_image(
+        &mut self,
+        account: &Account,
+        image_id: &str,
+        p: Publication,
+    ) -> Result<String, ApiError> {
+        let src = self.own_custom(&account.account_id, image_id)?.image();
+        if src.status != "Available" {
+            return Err(ApiError::WrongState {
+                id: image_id.to_owned(),
+                state: src.status.clone(),
+                action: "PublishCompShareImage".to_owned(),
+            });
+        }
+        let now = self.clock.now();
+        let mut img = src.clone();
+        img.comp_share_image_id = self.fresh_id("compshareImage-", 12);
+        img.image_type = "Community".to_owned();
+        img.status = "Available".to_owned();
+        img.visibility = 1;
+        img.price = p.price;
+        img.image_charge = p.price > 0.0;
+        img.pub_time = now;
+        img.create_time = now;
+        img.author = account.account_name.clone();
+        img.image_owner_alias = account.account_name.clone();
+        img.group_id = src.comp_share_image_id.clone();
+        img.auto_start = p.auto_start;
+        if !p.name.is_empty() {
+            img.name = p.name;
+        }
+        if !p.description.is_empty() {
+            img.description = p.description;
+        }
+        if !p.readme.is_empty() {
+            img.readme = p.readme;
+        }
+        if !p.cover.is_empty() {
+            img.cover = p.cover;
+        }
+        if !p.tags.is_empty() {
+            img.tags = p.tags;
+        }
+        let id = img.comp_share_image_id.clone();
+        self.images.insert(img);
+        Ok(id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{Catalogue, Type};
+    use compshare_protocol::catalogue::{Catalogue, Type};
 
     fn custom(id: &str, owner: &str, t: i64) -> CompShareImage {
         CompShareImage {

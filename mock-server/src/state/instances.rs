@@ -5,7 +5,14 @@
 //! transitional state settles after its duration on the virtual clock.
 //! Terminated instances are gone.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
+
+use super::images::Page;
+use super::{not_available, Account, State};
+use crate::domain::{hourly_price, round2};
+use crate::error::ApiError;
 
 /// The state of an instance, as `State` shows it on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,5 +140,346 @@ impl Instance {
     /// Total disk space in GB.
     pub fn total_disk_space(&self) -> i64 {
         self.disks.iter().map(|d| d.size).sum()
+    }
+}
+
+/// What CreateCompShareInstance asks for, already parsed.
+#[derive(Debug, Clone)]
+pub struct InstanceSpec {
+    /// Zone to create in.
+    pub zone: String,
+    /// Image to create from.
+    pub image_id: String,
+    /// CPU cores.
+    pub cpu: i64,
+    /// Memory in MB.
+    pub memory: i64,
+    /// GPU count.
+    pub gpu: i64,
+    /// GPU type.
+    pub gpu_type: String,
+    /// Machine type.
+    pub machine_type: String,
+    /// Charge type.
+    pub charge_type: String,
+    /// Name (empty: a default).
+    pub name: String,
+    /// Boot disk size in GB.
+    pub boot_disk_gb: i64,
+    /// Data disk sizes in GB.
+    pub data_disks_gb: Vec<i64>,
+    /// How many.
+    pub quantity: usize,
+}
+
+/// A power action: the states it is allowed in, the transitional state it
+/// enters and the state it settles in.
+struct Step {
+    action: &'static str,
+    from: &'static [InstanceState],
+    through: InstanceState,
+    to: InstanceState,
+    /// Takes the boot time rather than the transition time.
+    boot: bool,
+}
+
+const START: Step = Step {
+    action: "StartCompShareInstance",
+    from: &[InstanceState::Stopped],
+    through: InstanceState::Starting,
+    to: InstanceState::Running,
+    boot: false,
+};
+const STOP: Step = Step {
+    action: "StopCompShareInstance",
+    from: &[InstanceState::Running],
+    through: InstanceState::Stopping,
+    to: InstanceState::Stopped,
+    boot: false,
+};
+const REBOOT: Step = Step {
+    action: "RebootCompShareInstance",
+    from: &[InstanceState::Running],
+    through: InstanceState::Rebooting,
+    to: InstanceState::Running,
+    boot: false,
+};
+const REINSTALL: Step = Step {
+    action: "ReinstallCompShareInstance",
+    from: &[InstanceState::Stopped],
+    through: InstanceState::Initializing,
+    to: InstanceState::Running,
+    boot: true,
+};
+
+// ---- operations ---------------------------------------------------------------
+
+impl State {
+    /// Adds an instance built elsewhere (a fixture's), given the state's next
+    /// sequence number; its id is taken from then on.
+    pub fn adopt_instance(&mut self, make: impl FnOnce(u64) -> Instance) {
+        let inst = make(self.next_seq());
+        self.used_ids.insert(inst.uhost_id.clone());
+        self.instances_by_account
+            .entry(inst.account_id.clone())
+            .or_default()
+            .push(inst.uhost_id.clone());
+        self.instances.insert(inst.uhost_id.clone(), inst);
+    }
+
+    /// Creates `spec.quantity` instances; returns their ids.
+    pub fn create_instances(
+        &mut self,
+        account: &Account,
+        spec: &InstanceSpec,
+    ) -> Result<Vec<String>, ApiError> {
+        let img = self
+            .usable_image(&account.account_id, &spec.image_id)
+            .ok_or_else(|| not_available("CompShareImageId"))?;
+        let (unit, _) = hourly_price(&spec.gpu_type).ok_or_else(|| not_available("GpuType"))?;
+        let now = self.clock.now();
+        let boot = self.timings.boot_seconds;
+        let mut out = Vec::with_capacity(spec.quantity);
+        for _ in 0..spec.quantity {
+            let uhost_id = self.fresh_id("uhost-", 8);
+            let mut disks = vec![Disk {
+                disk_id: self.fresh_id("bsm-", 8),
+                disk_type: "CLOUD_SSD".to_owned(),
+                is_boot: true,
+                size: spec.boot_disk_gb,
+            }];
+            for size in &spec.data_disks_gb {
+                disks.push(Disk {
+                    disk_id: self.fresh_id("bsm-", 8),
+                    disk_type: "CLOUD_SSD".to_owned(),
+                    is_boot: false,
+                    size: *size,
+                });
+            }
+            let octets = self.ids.next_u64();
+            let mut inst = Instance {
+                uhost_id: uhost_id.clone(),
+                account_id: account.account_id.clone(),
+                name: if spec.name.is_empty() {
+                    format!("CompShare-{}", spec.gpu_type)
+                } else {
+                    spec.name.clone()
+                },
+                zone: spec.zone.clone(),
+                state: InstanceState::Initializing,
+                pending: None,
+                cpu: spec.cpu,
+                memory: spec.memory,
+                gpu: spec.gpu,
+                gpu_type: spec.gpu_type.clone(),
+                machine_type: spec.machine_type.clone(),
+                charge_type: spec.charge_type.clone(),
+                image_id: img.comp_share_image_id.clone(),
+                image_name: img.name.clone(),
+                image_type: img.image_type.clone(),
+                disks,
+                ip: format!(
+                    "10.{}.{}.{}",
+                    (octets >> 16) & 0xff,
+                    (octets >> 8) & 0xff,
+                    (octets & 0xfd) + 2
+                ),
+                create_time: now,
+                start_time: 0,
+                stop_time: 0,
+                price: round2(unit * spec.gpu as f64),
+                uuid: self.ids.uuid(),
+                seq: self.next_seq(),
+            };
+            inst.begin(
+                now,
+                InstanceState::Initializing,
+                InstanceState::Running,
+                boot,
+            );
+            if let Some((at, _)) = inst.pending {
+                self.schedule(at, &uhost_id);
+            }
+            self.instances_by_account
+                .entry(account.account_id.clone())
+                .or_default()
+                .push(uhost_id.clone());
+            self.instances.insert(uhost_id.clone(), inst);
+            out.push(uhost_id);
+        }
+        Ok(out)
+    }
+
+    /// The account's instances, newest first, optionally only those of `ids`
+    /// and of `zone`, paged.
+    pub fn instances_of(
+        &self,
+        account_id: &str,
+        ids: &[&str],
+        zone: Option<&str>,
+        page: Page,
+    ) -> (usize, Vec<&Instance>) {
+        let all: Vec<&Instance> = match ids {
+            [] => self
+                .instances_by_account
+                .get(account_id)
+                .map(|v| {
+                    v.iter()
+                        .rev()
+                        .filter_map(|id| self.instances.get(id))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ids => {
+                let mut seen = HashSet::new();
+                let mut v: Vec<&Instance> = ids
+                    .iter()
+                    .filter(|id| seen.insert(**id))
+                    .filter_map(|id| self.instances.get(*id))
+                    .filter(|i| i.account_id == account_id)
+                    .collect();
+                v.sort_by_key(|i| std::cmp::Reverse(i.seq));
+                v
+            }
+        };
+        let all: Vec<&Instance> = all
+            .into_iter()
+            .filter(|i| zone.is_none_or(|z| i.zone == z))
+            .collect();
+        let total = all.len();
+        let items = all.into_iter().skip(page.offset).take(page.limit).collect();
+        (total, items)
+    }
+
+    /// The account's instance of that id (230 on `UHostId` otherwise).
+    pub fn instance(&self, account_id: &str, uhost_id: &str) -> Result<&Instance, ApiError> {
+        self.instances
+            .get(uhost_id)
+            .filter(|i| i.account_id == account_id)
+            .ok_or_else(|| not_available("UHostId"))
+    }
+
+    pub(super) fn instance_in(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        allowed: &[InstanceState],
+        action: &str,
+    ) -> Result<&mut Instance, ApiError> {
+        let inst = self
+            .instances
+            .get_mut(uhost_id)
+            .filter(|i| i.account_id == account_id)
+            .ok_or_else(|| not_available("UHostId"))?;
+        if !allowed.contains(&inst.state) {
+            return Err(ApiError::WrongState {
+                id: uhost_id.to_owned(),
+                state: inst.state.as_str().to_owned(),
+                action: action.to_owned(),
+            });
+        }
+        Ok(inst)
+    }
+
+    fn transition(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        step: &Step,
+    ) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        let seconds = if step.boot {
+            self.timings.boot_seconds
+        } else {
+            self.timings.transition_seconds
+        };
+        let inst = self.instance_in(account_id, uhost_id, step.from, step.action)?;
+        inst.begin(now, step.through, step.to, seconds);
+        if let Some((at, _)) = inst.pending {
+            self.schedule(at, uhost_id);
+        }
+        Ok(())
+    }
+
+    /// StartCompShareInstance: Stopped → Starting → Running.
+    pub fn start_instance(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.transition(account_id, uhost_id, &START)
+    }
+
+    /// StopCompShareInstance: Running → Stopping → Stopped.
+    pub fn stop_instance(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.transition(account_id, uhost_id, &STOP)
+    }
+
+    /// RebootCompShareInstance: Running → Rebooting → Running.
+    pub fn reboot_instance(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.transition(account_id, uhost_id, &REBOOT)
+    }
+
+    /// ReinstallCompShareInstance: Stopped → Initializing → Running, from another image.
+    pub fn reinstall_instance(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        image_id: &str,
+    ) -> Result<(), ApiError> {
+        self.instance_in(account_id, uhost_id, REINSTALL.from, REINSTALL.action)?;
+        let img = self
+            .usable_image(account_id, image_id)
+            .ok_or_else(|| not_available("CompShareImageId"))?;
+        self.transition(account_id, uhost_id, &REINSTALL)?;
+        if let Some(inst) = self.instances.get_mut(uhost_id) {
+            inst.image_id = img.comp_share_image_id.clone();
+            inst.image_name = img.name.clone();
+            inst.image_type = img.image_type.clone();
+        }
+        Ok(())
+    }
+
+    /// TerminateCompShareInstance: allowed when Running or Stopped; the
+    /// instance is gone at once.
+    pub fn terminate_instance(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.instance_in(
+            account_id,
+            uhost_id,
+            &[InstanceState::Running, InstanceState::Stopped],
+            "TerminateCompShareInstance",
+        )?;
+        self.instances.remove(uhost_id);
+        if let Some(list) = self.instances_by_account.get_mut(account_id) {
+            list.retain(|id| id != uhost_id);
+        }
+        Ok(())
+    }
+
+    /// ModifyCompShareInstanceName: any state.
+    pub fn rename_instance(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let all = [
+            InstanceState::Initializing,
+            InstanceState::Running,
+            InstanceState::Stopping,
+            InstanceState::Stopped,
+            InstanceState::Starting,
+            InstanceState::Rebooting,
+        ];
+        self.instance_in(account_id, uhost_id, &all, "ModifyCompShareInstanceName")?
+            .name = name.to_owned();
+        Ok(())
+    }
+
+    /// ResetCompShareInstancePassword: only when Stopped (as for UHosts).
+    pub fn reset_password(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.instance_in(
+            account_id,
+            uhost_id,
+            &[InstanceState::Stopped],
+            "ResetCompShareInstancePassword",
+        )?;
+        Ok(())
     }
 }

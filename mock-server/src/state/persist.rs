@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_saved_state_loads_back_the_same() {
-        let mut state = State::new(&Fixtures::builtin());
+        let mut state = Fixtures::builtin().state();
         let account = state.accounts()[0].clone();
         state.clock.freeze();
         let spec = crate::state::InstanceSpec {
@@ -320,11 +320,11 @@ mod tests {
         assert!(load(&path).unwrap().is_none(), "no file is no state");
         std::fs::write(&path, b"{\"format\":1,").unwrap();
         assert!(load(&path).unwrap_err().contains("not a state file"));
-        let mut snap = State::new(&Fixtures::builtin()).snapshot();
+        let mut snap = Fixtures::builtin().state().snapshot();
         snap.images.push(snap.images[0].clone());
         std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
         assert!(load(&path).unwrap_err().contains("appears twice"));
-        let mut snap = State::new(&Fixtures::builtin()).snapshot();
+        let mut snap = Fixtures::builtin().state().snapshot();
         snap.format = 99;
         std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
         assert!(load(&path).unwrap_err().contains("format 99"));

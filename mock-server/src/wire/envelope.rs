@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use compshare_protocol::{clip, MAX_ECHO};
+
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -52,7 +54,7 @@ const SPARES: usize = 32;
 const LARGEST_SPARE: usize = 256 * 1024;
 
 fn spare_buffer(capacity: usize) -> Vec<u8> {
-    let spare = crate::server::lock(&SPARE).pop();
+    let spare = crate::sync::lock(&SPARE).pop();
     let mut buf = spare.unwrap_or_default();
     buf.clear();
     buf.reserve(capacity);
@@ -75,7 +77,7 @@ impl Drop for Sent {
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
         if buf.capacity() <= LARGEST_SPARE {
-            let mut spare = crate::server::lock(&SPARE);
+            let mut spare = crate::sync::lock(&SPARE);
             if spare.len() < SPARES {
                 spare.push(buf);
             }
@@ -197,22 +199,6 @@ impl Answer {
 /// `…`) so an answer never echoes a megabyte back.
 pub fn response_name(action: Option<&str>) -> String {
     format!("{}Response", clip(action.unwrap_or("")))
-}
-
-/// The most bytes of a client-supplied name an answer echoes.
-pub const MAX_ECHO: usize = 256;
-
-/// `s` cut to at most [`MAX_ECHO`] bytes on a character boundary, marked
-/// with `…` when cut.
-pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.len() <= MAX_ECHO {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut end = MAX_ECHO;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
 /// Renders a success: `Action`, `RetCode` 0, then the answer's fields.

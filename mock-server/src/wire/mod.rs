@@ -1,12 +1,5 @@
-//! The wire layer: request forms to a flat parameter map, the signature, and
-//! the answer envelope. It knows no action.
+//! The answer envelope: `{"Action": "<Action>Response", "RetCode": N, ...}`
+//! written straight into bytes. Decoding requests and the signature live in
+//! the `compshare_protocol` crate.
 
-pub mod encode;
-pub mod signature;
-
-#[cfg(feature = "server")]
 pub mod envelope;
-#[cfg(feature = "server")]
-pub mod params;
-#[cfg(feature = "server")]
-pub mod request;

@@ -1,8 +1,8 @@
 //! A minimal signed caller for the mock's own integration tests.
 #![allow(dead_code)]
 
-use compshare_mock::wire::signature::sign_flat;
 use compshare_mock::{Credentials, MockServer};
+use compshare_protocol::signed;
 use serde_json::Value;
 
 /// Sends a signed form POST and returns the JSON answer.
@@ -12,20 +12,11 @@ pub async fn call(
     action: &str,
     params: &[(&str, &str)],
 ) -> Value {
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    pairs.push(("Action".into(), action.into()));
-    pairs.push(("PublicKey".into(), creds.public_key.clone()));
-    if !pairs.iter().any(|(k, _)| k == "Region") {
-        pairs.push(("Region".into(), "cn-wlcb".into()));
+    let mut params = params.to_vec();
+    if !params.iter().any(|(k, _)| *k == "Region") {
+        params.push(("Region", "cn-wlcb"));
     }
-    let sig = sign_flat(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &creds.private_key,
-    );
-    pairs.push(("Signature".into(), sig));
+    let pairs = signed::call(action, &params, &creds.public_key, &creds.private_key);
     let resp = reqwest::Client::new()
         .post(server.uri())
         .form(&pairs)
@@ -36,7 +27,8 @@ pub async fn call(
     let body: Value = resp.json().await.expect("JSON");
     assert_eq!(body["Action"], format!("{action}Response"));
     if body["RetCode"] == 0 {
-        if let Err(m) = compshare_mock::catalogue::Catalogue::get().check_answer(action, &body) {
+        if let Err(m) = compshare_protocol::catalogue::Catalogue::get().check_answer(action, &body)
+        {
             panic!("{action} answered outside its catalogue model: {m}\n{body}");
         }
     }

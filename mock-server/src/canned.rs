@@ -13,12 +13,12 @@ use std::sync::{Arc, OnceLock};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::catalogue::{json_kind, Action, Catalogue, Field, Mismatch, Type};
 use crate::error::ApiError;
-use crate::fixtures::FixtureError;
-use crate::wire::encode::flatten;
+use crate::error::FixtureError;
 use crate::wire::envelope::Answer;
-use crate::wire::params::Params;
+use compshare_protocol::catalogue::{json_kind, Action, Catalogue, Field, Mismatch, Type};
+use compshare_protocol::encode::flatten;
+use compshare_protocol::params::Params;
 
 /// Parameters every SDK sends from its config whether or not the action
 /// lists them; a case may match on them for any action.
@@ -113,7 +113,7 @@ impl Prepared {
                 .iter()
                 .fold(Answer::new(), |a, (k, v)| a.raw_field(k, v)));
         };
-        let page = super::page(params)?;
+        let page = crate::paging::page(params)?;
         let start = page.offset.min(items.len());
         let end = start.saturating_add(page.limit).min(items.len());
         let mut answer = Answer::new();
@@ -449,8 +449,18 @@ pub fn neutral_answer(
     });
     match all.get(name) {
         Some(prepared) => prepared.render(params),
-        None => Ok(super::neutral(catalogue, action)),
+        None => Ok(neutral(catalogue, action)),
     }
+}
+
+/// The neutral answer of an action: each response field with its type's
+/// empty value.
+pub fn neutral(catalogue: &Catalogue, action: &Action) -> Answer {
+    let mut a = Answer::new();
+    for f in &action.response {
+        a = a.field(&f.name, &catalogue.neutral(&f.ty, 0));
+    }
+    a
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The client against the real in-process mock: the signature, the encoding
-//! and the paging agree end to end.
+//! The Rust client against the real in-process mock: the signature, the
+//! encoding and the paging agree end to end. (The client crate itself does
+//! not depend on the mock; its own tests use wiremock.)
 
 use std::collections::HashSet;
 

@@ -5,9 +5,9 @@
 use percent_encoding::percent_decode;
 use serde_json::Value;
 
-use super::encode::{flatten, scalar_string};
-use super::params::Params;
-use super::signature::{canonical_json, SIGNATURE_KEY};
+use crate::encode::{flatten, scalar_string};
+use crate::params::Params;
+use crate::signature::{canonical_json, SIGNATURE_KEY};
 
 /// The HTTP verbs the API answers on `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub fn parse(
             from_json(body)?
         } else {
             return Err(WireError::UnsupportedMediaType(
-                super::envelope::clip(&mime.to_ascii_lowercase()).into_owned(),
+                crate::clip(&mime.to_ascii_lowercase()).into_owned(),
             ));
         };
     // The Go SDK repeats `?Action=` in the URL of a POST; only the body is
@@ -454,7 +454,7 @@ mod tests {
             panic!("{e:?}")
         };
         assert!(m.starts_with("text/xxx") && m.ends_with('…'), "{m}");
-        assert!(m.len() <= super::super::envelope::MAX_ECHO + '…'.len_utf8());
+        assert!(m.len() <= crate::MAX_ECHO + '…'.len_utf8());
     }
 
     #[test]
@@ -500,7 +500,7 @@ mod tests {
         for body in bodies {
             let r = parse(Verb::Post, None, None, body).unwrap();
             let pairs = decode_pairs(body).unwrap();
-            let want = crate::wire::signature::canonical_flat(
+            let want = crate::signature::canonical_flat(
                 pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             );
             assert_eq!(r.canonical, want, "{}", String::from_utf8_lossy(body));

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use super::encode::scalar_string;
+use crate::encode::scalar_string;
 
 /// The name of the parameter that carries the signature; never signed itself.
 pub const SIGNATURE_KEY: &str = "Signature";
