@@ -2,7 +2,7 @@
 """Writes the seed corpus of the fuzz targets (corpus/<target>/seed-*).
 
 Each target reads its input front to back in the byte layout its doc comment
-describes; this script encodes real requests (PROTOCOL.md's Python SDK body,
+describes; this script encodes real requests (`docs/PROTOCOL.md`'s Python SDK body,
 a Go SDK form POST, a JSON body, a GET query string, admin calls) in those
 layouts. Run it from anywhere: `python3 fuzz/seeds.py`.
 """

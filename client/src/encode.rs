@@ -1,5 +1,5 @@
 //! A call's parameters to a signed request body, as the official SDKs build
-//! it (PROTOCOL.md §2 and §3).
+//! it (`docs/PROTOCOL.md` §2 and §3).
 //!
 //! The value encoding and the signature are not written here: they come from
 //! `compshare_protocol`, the one implementation the mock verifies with, so

@@ -1,6 +1,6 @@
 //! A thin, typed client for the CompShare API (`api.compshare.cn`).
 //!
-//! It sends what the official UCloud SDKs send (PROTOCOL.md): a signed
+//! It sends what the official UCloud SDKs send (`docs/PROTOCOL.md`): a signed
 //! form-urlencoded `POST /` by default, or a JSON body
 //! ([`Encoding::Json`]); it retries transient failures as they do
 //! ([`retry`]); and it reports every failure as one [`Error`] variant, with

@@ -1,4 +1,4 @@
-//! When to try a call again, and how long to wait first (PROTOCOL.md §1).
+//! When to try a call again, and how long to wait first (`docs/PROTOCOL.md` §1).
 //!
 //! A failure is retried when [`Error::is_retryable`] says so (`RetCode` >=
 //! 2000, HTTP 429/502/503/504, transport failures) and the action is safe to

@@ -45,7 +45,7 @@ async fn the_default_request_is_a_signed_form_post_to_the_root_with_the_action_i
     assert_eq!(header("user-agent"), "compshare-client/0.1.0");
     let ts: u128 = header("u-timestamp-ms").parse().unwrap();
     assert!(ts > 1_700_000_000_000, "{ts}");
-    // The same parameters as the Python SDK request of PROTOCOL.md §1, so
+    // The same parameters as the Python SDK request of `docs/PROTOCOL.md` §1, so
     // the same signature; keys sorted as the Go SDK sends them.
     assert_eq!(
         String::from_utf8(request.body.clone()).unwrap(),

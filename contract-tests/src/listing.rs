@@ -1,5 +1,5 @@
 //! Walking the pages of `DescribeCompShareCustomImages`, and the documented
-//! paging rules the walk is held to (PROTOCOL.md §6).
+//! paging rules the walk is held to (`docs/PROTOCOL.md` §6).
 
 use crate::answer::Raw;
 use crate::endpoint::{Endpoint, Keys};

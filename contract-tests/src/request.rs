@@ -1,5 +1,5 @@
 //! Requests exactly as they go on the wire, in the three forms the SDKs and
-//! hand-written clients use (PROTOCOL.md §1). Signing goes through
+//! hand-written clients use (`docs/PROTOCOL.md` §1). Signing goes through
 //! `compshare_protocol`, the one implementation of the
 //! signature, so the suite can never carry a second one that drifts.
 

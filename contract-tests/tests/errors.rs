@@ -166,7 +166,7 @@ fn a_boolean_written_in_python_style_gets_230() {
 
 // --- Requests that are not readable: 4xx with {"Status", "Error"} -------
 
-/// The 4xx bodies are the mock's own (PROTOCOL.md documents none).
+/// The 4xx bodies are the mock's own (`docs/PROTOCOL.md` documents none).
 fn http_refusal(test: &str, req: HttpRequest, status: u16) -> Option<Raw> {
     if skip_when_external(test, "4xx bodies are the mock's own choice") {
         return None;

@@ -1,4 +1,4 @@
-//! The three request forms of PROTOCOL.md §1, as the harness writes them
+//! The three request forms of `docs/PROTOCOL.md` §1, as the harness writes them
 //! (pinned by snapshots) and as the endpoint answers them.
 
 use contract_tests::request::{signed_call, signed_json, HttpRequest};
@@ -11,7 +11,7 @@ const SEED_PARAMS: &[(&str, &str)] = &[
     ("Limit", "20"),
     ("Zone", "cn-wlcb-01"),
 ];
-/// The signature PROTOCOL.md §1 shows for the Python SDK's request.
+/// The signature `docs/PROTOCOL.md` §1 shows for the Python SDK's request.
 const SEED_SIGNATURE: &str = "680f842912a54b3c6e91d8e3ec1306deb6ca2cc7";
 
 fn seed_keys() -> Keys {

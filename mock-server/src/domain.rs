@@ -2,7 +2,7 @@
 //! types, and hourly prices (`docs/PROTOCOL.md` §5). Plain data and lookups,
 //! used by validation, the actions, the state and the fixtures alike.
 
-/// Regions and their zones as observed on the live gateway (PROTOCOL.md §5);
+/// Regions and their zones as observed on the live gateway (`docs/PROTOCOL.md` §5);
 /// the first region and zone are the defaults.
 pub const REGIONS: &[(&str, &[&str])] = &[
     ("cn-wlcb", &["cn-wlcb-01"]),
@@ -17,7 +17,7 @@ pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
     REGIONS.iter().find(|(r, _)| *r == region).map(|(_, z)| *z)
 }
 
-/// GPU types the live gateway accepts (PROTOCOL.md §5); any other is 230.
+/// GPU types the live gateway accepts (`docs/PROTOCOL.md` §5); any other is 230.
 pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
 
 /// The region a zone belongs to.

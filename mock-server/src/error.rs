@@ -42,21 +42,32 @@ pub enum ApiError {
 impl ApiError {
     /// The RetCode on the wire.
     pub fn ret_code(&self) -> i64 {
+        use compshare_protocol::retcode as rc;
         match self {
-            ApiError::MissingAction => 160,
-            ApiError::ActionNotFound(_) => 161,
-            ApiError::MissingSignature => 170,
-            ApiError::SignatureMismatch => 171,
-            ApiError::UserNotExists => 172,
-            ApiError::MissingParams(_) => 210,
-            ApiError::ParamsNotAvailable(_) => 230,
-            ApiError::WrongState { .. } => 290,
+            ApiError::MissingAction => rc::MISSING_ACTION,
+            ApiError::ActionNotFound(_) => rc::ACTION_NOT_FOUND,
+            ApiError::MissingSignature => rc::MISSING_SIGNATURE,
+            ApiError::SignatureMismatch => rc::SIGNATURE_MISMATCH,
+            ApiError::UserNotExists => rc::USER_NOT_EXISTS,
+            ApiError::MissingParams(_) => rc::MISSING_PARAMS,
+            ApiError::ParamsNotAvailable(_) => rc::PARAMS_NOT_AVAILABLE,
+            ApiError::WrongState { .. } => rc::WRONG_STATE,
         }
     }
 
-    /// The message on the wire.
+    /// The message on the wire, in the gateway's words.
     pub fn message(&self) -> String {
-        self.to_string()
+        use compshare_protocol::retcode as rc;
+        match self {
+            ApiError::MissingAction => rc::MISSING_ACTION_MESSAGE.to_owned(),
+            ApiError::ActionNotFound(a) => rc::action_not_found(a),
+            ApiError::MissingSignature => rc::MISSING_SIGNATURE_MESSAGE.to_owned(),
+            ApiError::SignatureMismatch => rc::SIGNATURE_MISMATCH_MESSAGE.to_owned(),
+            ApiError::UserNotExists => rc::USER_NOT_EXISTS_MESSAGE.to_owned(),
+            ApiError::MissingParams(p) => rc::missing_params(p),
+            ApiError::ParamsNotAvailable(p) => rc::params_not_available(p),
+            ApiError::WrongState { .. } => self.to_string(),
+        }
     }
 
     /// The short name of the check that failed, for logs and the journal.
@@ -131,6 +142,7 @@ mod tests {
         ];
         for (e, code, msg) in cases {
             assert_eq!((e.ret_code(), e.message().as_str()), (code, msg));
+            assert_eq!(e.to_string(), msg, "Display says what the wire says");
         }
     }
 }

@@ -3,7 +3,7 @@
 //! catalogue before the mock starts; a bad one is refused with the file, the
 //! entry's index and the field. A set is `accounts.json`, `images.json` and
 //! an optional `responses/` directory of canned answers, one
-//! `<Action>.json` each (see [`crate::actions::canned`]).
+//! `<Action>.json` each (see [`crate::canned`]).
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -8,7 +8,7 @@ use compshare_protocol::catalogue::{Action, Catalogue, Type};
 use compshare_protocol::params::Params;
 
 /// Parameters the catalogue lists for an action but the live gateway
-/// refuses with 230 when sent (PROTOCOL.md §4).
+/// refuses with 230 when sent (`docs/PROTOCOL.md` §4).
 pub const REFUSED_PARAMS: &[(&str, &str)] = &[("DescribeCompShareImages", "Limit")];
 
 /// 230 when `params` carry a parameter the gateway refuses for `action`

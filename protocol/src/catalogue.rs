@@ -16,9 +16,9 @@ pub const CATALOGUE_JSON: &str = include_str!("../catalogue/compshare-api.json")
 /// Required flags the mock relaxes, with the reason: where sources disagree,
 /// the seed rules, and a flag required by only one SDK is treated as optional.
 pub const OPTIONAL_OVERRIDES: &[(&str, &str)] = &[
-    // The seed's own examples send no Zone (PROTOCOL.md §6).
+    // The seed's own examples send no Zone (`docs/PROTOCOL.md` §6).
     ("DescribeCompShareCustomImages", "Zone"),
-    // Required in the Go SDK only (PROTOCOL.md §7).
+    // Required in the Go SDK only (`docs/PROTOCOL.md` §7).
     ("GetCompShareRefundPrice", "UHostIds"),
 ];
 

@@ -1,4 +1,4 @@
-//! Parameter values on the wire (PROTOCOL.md §2): how the official SDKs turn
+//! Parameter values on the wire (`docs/PROTOCOL.md` §2): how the official SDKs turn
 //! typed, nested parameters into the flat string pairs that are sent and signed.
 
 use serde_json::{Map, Value};

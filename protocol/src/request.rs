@@ -1,5 +1,5 @@
 //! Request forms → a flat parameter map plus what the signature covers
-//! (PROTOCOL.md §1): POST form-urlencoded, POST JSON, and GET with a query
+//! (`docs/PROTOCOL.md` §1): POST form-urlencoded, POST JSON, and GET with a query
 //! string. Pure: bytes in, a `WireRequest` or a `WireError` out.
 
 use percent_encoding::percent_decode;

@@ -1,4 +1,4 @@
-//! The CompShare request signature (PROTOCOL.md §3), shared by the mock's
+//! The CompShare request signature (`docs/PROTOCOL.md` §3), shared by the mock's
 //! verifier and the client's signer so the two can never drift apart.
 //!
 //! The signature is SHA-1 over every parameter but `Signature`, sorted by key

@@ -2,7 +2,7 @@
 
 Everything here drives the official UCloud Python SDK as a user would; the
 only thing changed from production is ``base_url``. The catalogue of the mock
-(``mock-server/catalogue/compshare-api.json``) decides which actions exist and
+(``protocol/catalogue/compshare-api.json``) decides which actions exist and
 what their parameters look like, so the suite grows with it.
 """
 
@@ -21,7 +21,7 @@ from ucloud.services.ucompshare import client as ucompshare_client
 from ucloud.services.ucompshare.schemas import apis
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CATALOGUE_PATH = ROOT / "mock-server" / "catalogue" / "compshare-api.json"
+CATALOGUE_PATH = ROOT / "protocol" / "catalogue" / "compshare-api.json"
 CATALOGUE = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
 
 REGION = "cn-wlcb"
@@ -149,7 +149,7 @@ NEEDS_STOPPED_INSTANCE = {
 }
 
 # Parameters the catalogue lists but the gateway refuses with 230 when sent
-# (mock-server/src/validate.rs: REFUSED_PARAMS; PROTOCOL.md §4).
+# (mock-server/src/validate.rs: REFUSED_PARAMS; `docs/PROTOCOL.md` §4).
 REFUSED_PARAMS = {("DescribeCompShareImages", "Limit")}
 
 
@@ -294,7 +294,7 @@ def required_to_drop(action):
     The first required parameter that is not a common one (Region, Zone,
     ProjectId); failing that Region, failing that the first required one.
     A parameter counts as required when the catalogue and the Python SDK
-    both say so (PROTOCOL.md §7: where the SDKs disagree it is optional).
+    both say so (`docs/PROTOCOL.md` §7: where the SDKs disagree it is optional).
     """
     sdk_req = sdk_required(action)
     req = [
@@ -369,7 +369,7 @@ def answer_problems(action, raw):
 
 
 def sign(params, private_key):
-    """PROTOCOL.md §3 by hand: sorted key+value, then the private key, SHA-1 hex."""
+    """`docs/PROTOCOL.md` §3 by hand: sorted key+value, then the private key, SHA-1 hex."""
     canonical = "".join(
         k + params[k] for k in sorted(params, key=lambda s: s.encode("utf-8"))
     )

@@ -1,6 +1,6 @@
 """Value encoding and signatures on the wire: what the SDK sends for booleans,
 arrays and floats is signed and verified end to end, and hand-written clients
-(GET with a query string, POST JSON, POST form) sign as PROTOCOL.md §3 says."""
+(GET with a query string, POST JSON, POST form) sign as `docs/PROTOCOL.md` §3 says."""
 
 import hashlib
 import json
@@ -153,7 +153,7 @@ def test_post_form_with_a_hand_signature():
 
 
 def json_canonical(value):
-    """PROTOCOL.md §3 for JSON bodies: arrays concatenate their items, objects
+    """`docs/PROTOCOL.md` §3 for JSON bodies: arrays concatenate their items, objects
     their own sorted key+value."""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -1,15 +1,12 @@
 //! Instance actions: create, describe, the power state machine, rename,
 //! password, reinstall, price and zones.
 
-use std::sync::OnceLock;
-
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::domain::{hourly_price, round2, CHARGE_TYPES, MACHINE_TYPES, REGIONS};
 use crate::error::ApiError;
 use crate::state::{Instance, InstanceSpec};
-use compshare_protocol::catalogue::{Catalogue, Type};
 use compshare_protocol::params::Params;
 
 fn not_available(name: &str) -> ApiError {
@@ -100,7 +97,7 @@ pub fn describe_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<An
     let state = read_state(ctx);
     let (total, items) =
         state.instances_of(&ctx.account.account_id, &ids, params.get("Zone"), page);
-    let set: Vec<Value> = items.into_iter().map(render_instance).collect();
+    let set: Vec<_> = items.into_iter().map(Instance::answer).collect();
     Ok(Answer::new()
         .field("TotalCount", &total)
         .field("UHostSet", &set))
@@ -173,7 +170,7 @@ fn period_factor(charge_type: &str) -> f64 {
     }
 }
 
-/// GetCompShareInstancePrice: the hourly prices of PROTOCOL.md §5 times the
+/// GetCompShareInstancePrice: the hourly prices of `docs/PROTOCOL.md` §5 times the
 /// GPU count, per charge period; a priced community image adds its price.
 pub fn get_comp_share_instance_price(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let charge_type = str_or(params, "ChargeType", "Dynamic");
@@ -240,74 +237,4 @@ pub fn describe_comp_share_support_zone(
         })
         .collect();
     Ok(Answer::new().field("ZoneInfo", &zones))
-}
-
-/// Renders an instance as a full `CompShareInstanceSet`: every field of the
-/// model, the known ones filled in, the rest their type's empty value.
-pub fn render_instance(i: &Instance) -> Value {
-    static TEMPLATE: OnceLock<Map<String, Value>> = OnceLock::new();
-    let template = TEMPLATE.get_or_init(|| {
-        match Catalogue::get().neutral(&Type::Ref("CompShareInstanceSet".to_owned()), 0) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    });
-    let mut m = template.clone();
-    let disks: Vec<Value> = i
-        .disks
-        .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            json!({
-                "BackupType": "NONE",
-                "DiskId": d.disk_id,
-                "DiskType": d.disk_type,
-                "Drive": format!("vd{}", (b'a' + n.min(25) as u8) as char),
-                "Encrypted": "false",
-                "IsBoot": if d.is_boot { "True" } else { "False" },
-                "Name": if d.is_boot { "系统盘" } else { "数据盘" },
-                "Size": d.size,
-                "Type": if d.is_boot { "Boot" } else { "Data" },
-            })
-        })
-        .collect();
-    let fields = json!({
-        "UHostId": i.uhost_id,
-        "Name": i.name,
-        "Zone": i.zone,
-        "State": i.state.as_str(),
-        "CPU": i.cpu,
-        "Memory": i.memory,
-        "GPU": i.gpu,
-        "GpuType": i.gpu_type,
-        "MachineType": i.machine_type,
-        "ChargeType": i.charge_type,
-        "CompShareImageId": i.image_id,
-        "CompShareImageName": i.image_name,
-        "CompShareImageType": i.image_type,
-        "CompShareImageStatus": "Available",
-        "CreateTime": i.create_time,
-        "StartTime": i.start_time,
-        "StopTime": i.stop_time,
-        "UpdateTime": i.create_time.max(i.start_time).max(i.stop_time),
-        "DiskSet": disks,
-        "TotalDiskSpace": i.total_disk_space(),
-        "IPSet": [{"IP": i.ip, "Type": "Private", "Default": "true", "IPMode": "IPv4", "Bandwidth": 0, "Weight": 0}],
-        "InstancePrice": i.price,
-        "InstanceType": "G",
-        "OsType": "Linux",
-        "OsName": i.image_name,
-        "CpuArch": "x86_64",
-        "AutoRenew": "No",
-        "IsExpire": "No",
-        "SshLoginCommand": format!("ssh root@{}", i.ip),
-        "UUID": i.uuid,
-        "SupportWithoutGpuStart": true,
-    });
-    if let Value::Object(f) = fields {
-        for (k, v) in f {
-            m.insert(k, v);
-        }
-    }
-    Value::Object(m)
 }

@@ -1018,3 +1018,77 @@ mod tests {
         assert_eq!(ids(&b), ["y", "x"]);
     }
 }
+
+#[cfg(test)]
+mod operation_tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+
+    const OWNER: &str = "56000001";
+    const OTHER: &str = "56000002";
+
+    fn state() -> (State, Account) {
+        let mut s = Fixtures::builtin().state();
+        s.clock.freeze();
+        let who = (*s.accounts()[0]).clone();
+        (s, who)
+    }
+
+    #[test]
+    fn a_custom_image_is_making_until_its_build_time_has_passed() {
+        let (mut s, who) = state();
+        let id = s
+            .create_custom_image(&who, "uhost-demo0run", "snap", "", None)
+            .unwrap();
+        assert_eq!(s.images.get(&id).unwrap().image().status, "Making");
+        let build = s.timings.image_build_seconds;
+        s.clock.advance(build / 2);
+        let (pct, left, total) = s.image_progress(OWNER, &id).unwrap();
+        assert_eq!(
+            (pct, left, total),
+            (50.0, (build - build / 2) as i64, build as i64)
+        );
+        s.clock.advance(build);
+        s.tick();
+        assert_eq!(s.images.get(&id).unwrap().image().status, "Available");
+        assert_eq!(s.image_progress(OWNER, &id).unwrap().0, 100.0);
+    }
+
+    #[test]
+    fn a_copy_or_publication_of_an_image_still_making_is_refused() {
+        let (mut s, who) = state();
+        let id = s
+            .create_custom_image(&who, "uhost-demo0run", "snap", "", None)
+            .unwrap();
+        assert_eq!(
+            s.copy_custom_image(&who, &id, "c").unwrap_err().ret_code(),
+            290
+        );
+        let refused = s.publish_image(&who, &id, Publication::default());
+        assert_eq!(refused.unwrap_err().ret_code(), 290);
+    }
+
+    #[test]
+    fn sharing_names_unknown_accounts_and_shows_the_image_to_the_other() {
+        let (mut s, _) = state();
+        let image = "compshareImage-xxxx";
+        let invalid = s.modify_shares(OWNER, image, &[56000002, 99], &[]).unwrap();
+        assert_eq!(invalid, vec![99]);
+        let shared: Vec<&str> = s.shared_with(OTHER, None).iter().map(|i| i.id()).collect();
+        assert_eq!(shared, vec![image]);
+        assert!(s.usable_image(OTHER, image).is_some());
+        s.modify_shares(OWNER, image, &[], &[56000002]).unwrap();
+        assert!(s.shared_with(OTHER, None).is_empty());
+        assert!(s.usable_image(OTHER, image).is_none());
+    }
+
+    #[test]
+    fn only_the_owner_may_change_or_delete_a_custom_image() {
+        let (mut s, _) = state();
+        let image = "compshareImage-xxxx";
+        let err = s.terminate_custom_image(OTHER, image).unwrap_err();
+        assert_eq!(err, ApiError::ParamsNotAvailable("CompShareImageId".into()));
+        s.terminate_custom_image(OWNER, image).unwrap();
+        assert!(s.images.get(image).is_none());
+    }
+}

@@ -483,3 +483,349 @@ impl State {
         Ok(())
     }
 }
+
+// ---- the answer model --------------------------------------------------------
+
+/// An instance as `DescribeCompShareInstance` answers it: the catalogue's
+/// `CompShareInstanceSet`, every field in catalogue order, those the mock
+/// does not model at their type's empty value.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompShareInstanceSet<'a> {
+    auto_renew: &'static str,
+    #[serde(rename = "CPU")]
+    cpu: i64,
+    charge_type: &'a str,
+    comp_share_image_bill_id: &'static str,
+    comp_share_image_id: &'a str,
+    comp_share_image_name: &'a str,
+    comp_share_image_owner_alias: &'static str,
+    comp_share_image_price: f64,
+    comp_share_image_status: &'static str,
+    comp_share_image_type: &'a str,
+    cpu_arch: &'static str,
+    cpu_platform: &'static str,
+    create_time: i64,
+    discount_type: i64,
+    disk_price_info: [(); 0],
+    disk_set: Vec<UHostDiskSet<'a>>,
+    expire_time: i64,
+    #[serde(rename = "GPU")]
+    gpu: i64,
+    gpu_type: &'a str,
+    graphics_memory: GraphicsMemory,
+    host_ip: &'static str,
+    hugepage_cfg: &'static str,
+    #[serde(rename = "IPSet")]
+    ip_set: [UHostIpSet<'a>; 1],
+    instance_price: f64,
+    instance_type: &'static str,
+    is_expire: &'static str,
+    machine_type: &'a str,
+    memory: i64,
+    monitor_messages: MonitorMessage,
+    name: &'a str,
+    os_name: &'a str,
+    os_type: &'static str,
+    password: &'static str,
+    pod_id: &'static str,
+    post_pay_power_off_billing_resource: [(); 0],
+    post_pay_shutdown: bool,
+    qemu_full_version: &'static str,
+    qemu_version: &'static str,
+    release_time: i64,
+    remark: &'static str,
+    set_id: i64,
+    softwares: [(); 0],
+    ssh_login_command: String,
+    start_time: i64,
+    state: &'static str,
+    stop_scheduler_time: i64,
+    stop_time: i64,
+    support_without_gpu_start: bool,
+    tag: &'static str,
+    total_disk_space: i64,
+    #[serde(rename = "UHostId")]
+    uhost_id: &'a str,
+    #[serde(rename = "UUID")]
+    uuid: &'a str,
+    update_time: i64,
+    without_gpu_spec: WithoutGpuSpec,
+    zone: &'a str,
+}
+
+/// The catalogue's `UHostDiskSet`: a disk as an instance lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UHostDiskSet<'a> {
+    backup_type: &'static str,
+    disk_id: &'a str,
+    disk_type: &'a str,
+    drive: String,
+    encrypted: &'static str,
+    /// `True`/`False`, a string on the wire.
+    is_boot: &'static str,
+    name: &'static str,
+    size: i64,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+/// The catalogue's `UHostIPSet`: an address of an instance.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UHostIpSet<'a> {
+    #[serde(rename = "IP")]
+    ip: &'a str,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    default: &'static str,
+    #[serde(rename = "IPMode")]
+    ip_mode: &'static str,
+    bandwidth: i64,
+    weight: i64,
+}
+
+/// The catalogue's `GraphicsMemory`, not modelled: zeros.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GraphicsMemory {
+    rate: i64,
+    value: i64,
+}
+
+/// The catalogue's `MonitorMessage`, not modelled: empty.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MonitorMessage {
+    cpu_usage_rate: &'static str,
+    gpu_info: [(); 0],
+    mem_usage_rate: &'static str,
+}
+
+/// The catalogue's `WithoutGpuSpec`, not modelled: zeros.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WithoutGpuSpec {
+    cpu: i64,
+    gpu: i64,
+    memory: i64,
+}
+
+impl Instance {
+    /// The instance in the answer model.
+    pub fn answer(&self) -> CompShareInstanceSet<'_> {
+        let disk_set = self
+            .disks
+            .iter()
+            .enumerate()
+            .map(|(n, d)| UHostDiskSet {
+                backup_type: "NONE",
+                disk_id: &d.disk_id,
+                disk_type: &d.disk_type,
+                drive: format!("vd{}", (b'a' + n.min(25) as u8) as char),
+                encrypted: "false",
+                is_boot: if d.is_boot { "True" } else { "False" },
+                name: if d.is_boot { "系统盘" } else { "数据盘" },
+                size: d.size,
+                kind: if d.is_boot { "Boot" } else { "Data" },
+            })
+            .collect();
+        CompShareInstanceSet {
+            auto_renew: "No",
+            cpu: self.cpu,
+            charge_type: &self.charge_type,
+            comp_share_image_bill_id: "",
+            comp_share_image_id: &self.image_id,
+            comp_share_image_name: &self.image_name,
+            comp_share_image_owner_alias: "",
+            comp_share_image_price: 0.0,
+            comp_share_image_status: "Available",
+            comp_share_image_type: &self.image_type,
+            cpu_arch: "x86_64",
+            cpu_platform: "",
+            create_time: self.create_time,
+            discount_type: 0,
+            disk_price_info: [],
+            disk_set,
+            expire_time: 0,
+            gpu: self.gpu,
+            gpu_type: &self.gpu_type,
+            graphics_memory: GraphicsMemory::default(),
+            host_ip: "",
+            hugepage_cfg: "",
+            ip_set: [UHostIpSet {
+                ip: &self.ip,
+                kind: "Private",
+                default: "true",
+                ip_mode: "IPv4",
+                bandwidth: 0,
+                weight: 0,
+            }],
+            instance_price: self.price,
+            instance_type: "G",
+            is_expire: "No",
+            machine_type: &self.machine_type,
+            memory: self.memory,
+            monitor_messages: MonitorMessage::default(),
+            name: &self.name,
+            os_name: &self.image_name,
+            os_type: "Linux",
+            password: "",
+            pod_id: "",
+            post_pay_power_off_billing_resource: [],
+            post_pay_shutdown: false,
+            qemu_full_version: "",
+            qemu_version: "",
+            release_time: 0,
+            remark: "",
+            set_id: 0,
+            softwares: [],
+            ssh_login_command: format!("ssh root@{}", self.ip),
+            start_time: self.start_time,
+            state: self.state.as_str(),
+            stop_scheduler_time: 0,
+            stop_time: self.stop_time,
+            support_without_gpu_start: true,
+            tag: "",
+            total_disk_space: self.total_disk_space(),
+            uhost_id: &self.uhost_id,
+            uuid: &self.uuid,
+            update_time: self.create_time.max(self.start_time).max(self.stop_time),
+            without_gpu_spec: WithoutGpuSpec::default(),
+            zone: &self.zone,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use compshare_protocol::catalogue::{Catalogue, Type};
+
+    use super::*;
+    use crate::fixtures::Fixtures;
+
+    const OWNER: &str = "56000001";
+
+    fn state() -> State {
+        let mut s = Fixtures::builtin().state();
+        s.clock.freeze();
+        s
+    }
+
+    fn spec(quantity: usize) -> InstanceSpec {
+        InstanceSpec {
+            zone: "cn-wlcb-01".into(),
+            image_id: "compshareImage-165jmhx19ik7".into(),
+            cpu: 16,
+            memory: 65536,
+            gpu: 1,
+            gpu_type: "4090".into(),
+            machine_type: "G".into(),
+            charge_type: "Dynamic".into(),
+            name: String::new(),
+            boot_disk_gb: 100,
+            data_disks_gb: vec![200],
+            quantity,
+        }
+    }
+
+    fn owner(s: &State) -> Account {
+        (*s.accounts()[0]).clone()
+    }
+
+    #[test]
+    fn the_answer_model_has_every_catalogue_field_in_order_with_its_type() {
+        let s = state();
+        let inst = s.instance(OWNER, "uhost-demo0run").unwrap();
+        let answer = serde_json::to_value(inst.answer()).unwrap();
+        let catalogue = Catalogue::get();
+        let ty = Type::Ref("CompShareInstanceSet".to_owned());
+        let neutral = catalogue.neutral(&ty, 0);
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(keys(&answer), keys(&neutral));
+        catalogue.check(&answer, &ty, "UHostSet[0]").unwrap();
+        assert_eq!(answer["State"], "Running");
+        assert_eq!(answer["IPSet"][0]["IP"], serde_json::json!(inst.ip));
+    }
+
+    #[test]
+    fn a_created_instance_boots_after_the_boot_time_with_its_disks() {
+        let mut s = state();
+        let who = owner(&s);
+        let ids = s.create_instances(&who, &spec(2)).unwrap();
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1]);
+        let inst = s.instance(OWNER, &ids[0]).unwrap();
+        assert_eq!(inst.state, InstanceState::Initializing);
+        assert_eq!(inst.total_disk_space(), 300);
+        s.clock.advance(s.timings.boot_seconds);
+        assert!(s.needs_tick());
+        s.tick();
+        assert_eq!(
+            s.instance(OWNER, &ids[0]).unwrap().state,
+            InstanceState::Running
+        );
+        let (total, listed) = s.instances_of(
+            OWNER,
+            &[],
+            None,
+            Page {
+                offset: 0,
+                limit: 1,
+            },
+        );
+        assert_eq!(
+            (total, listed[0].uhost_id.as_str()),
+            (4, ids[1].as_str()),
+            "newest first"
+        );
+    }
+
+    #[test]
+    fn a_power_action_in_the_wrong_state_is_refused_and_changes_nothing() {
+        let mut s = state();
+        let before = s.dump();
+        let err = s.start_instance(OWNER, "uhost-demo0run").unwrap_err();
+        assert_eq!(err.ret_code(), 290);
+        assert!(err.message().contains("[Running]"), "{}", err.message());
+        assert_eq!(s.dump(), before);
+        s.stop_instance(OWNER, "uhost-demo0run").unwrap();
+        assert_eq!(
+            s.instance(OWNER, "uhost-demo0run").unwrap().state,
+            InstanceState::Stopping
+        );
+    }
+
+    #[test]
+    fn another_accounts_instance_is_230_on_its_id() {
+        let mut s = state();
+        let err = s
+            .terminate_instance("56000002", "uhost-demo0run")
+            .unwrap_err();
+        assert_eq!(err, ApiError::ParamsNotAvailable("UHostId".into()));
+        assert!(s.instance(OWNER, "uhost-demo0run").is_ok());
+    }
+
+    #[test]
+    fn a_create_from_an_unusable_image_or_gpu_creates_nothing() {
+        let mut s = state();
+        let who = owner(&s);
+        let before = s.dump();
+        let mut bad = spec(3);
+        bad.image_id = "compshareImage-none".into();
+        assert_eq!(
+            s.create_instances(&who, &bad).unwrap_err(),
+            ApiError::ParamsNotAvailable("CompShareImageId".into())
+        );
+        let mut bad = spec(3);
+        bad.gpu_type = "A100".into();
+        assert_eq!(
+            s.create_instances(&who, &bad).unwrap_err(),
+            ApiError::ParamsNotAvailable("GpuType".into())
+        );
+        assert_eq!(s.dump(), before);
+    }
+}
