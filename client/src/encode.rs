@@ -6,7 +6,8 @@
 //! signer and verifier cannot drift apart.
 
 use compshare_protocol::encode::flatten;
-use compshare_protocol::signature::{sign_flat, sign_json, SIGNATURE_KEY};
+use compshare_protocol::signature::{sign_json, SIGNATURE_KEY};
+use compshare_protocol::signed;
 use serde_json::{Map, Number, Value};
 
 use crate::config::{Config, Encoding};
@@ -78,16 +79,9 @@ pub fn body(params: &Map<String, Value>, encoding: Encoding, private_key: &str) 
 /// `application/x-www-form-urlencoded`: flattened pairs plus `Signature`,
 /// sorted by key as the Go SDK sends them.
 pub fn form_body(params: &Map<String, Value>, private_key: &str) -> Body {
-    let mut pairs = flatten(params);
-    let signature = sign_flat(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        private_key,
-    );
-    pairs.push((SIGNATURE_KEY.to_owned(), signature));
+    let mut pairs = signed::sign(flatten(params), private_key);
     pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let text = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
+    let text = signed::form_body(&pairs);
     Body {
         content_type: "application/x-www-form-urlencoded",
         bytes: text.into_bytes(),

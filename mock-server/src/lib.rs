@@ -44,10 +44,10 @@ pub mod fixtures;
 pub mod state;
 
 // The base: domain tables, canned answers, the envelope, errors, locking.
-pub mod canned;
+mod canned;
 pub mod domain;
 pub mod error;
-pub mod paging;
+mod paging;
 mod sync;
 pub mod wire;
 
