@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use crate::catalogue::Catalogue;
 use crate::error::ApiError;
 use crate::faults::FaultRule;
-use crate::journal::{Entry, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
+use crate::journal::{Entry, KeptAnswer, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
 use crate::server::lock;
 use crate::wire::envelope::{render_error, render_http_error};
 use crate::wire::request::{self, Verb, WireError, WireRequest};
@@ -27,12 +27,13 @@ use crate::{admin, diagnose, gateway, Shared};
 pub const REQUEST_ID_HEADER: &str = "X-UCLOUD-REQUEST-UUID";
 
 /// The router of the mock: the API on `/`, the control plane under
-/// `/_mock/`, JSON 404 elsewhere.
+/// `/_mock/`, the dashboard on `/_mock/ui`, JSON 404 elsewhere.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", any(api))
         .nest("/_mock", admin::routes(shared.clone()))
         .route("/_mock/actions", get(crate::support::actions_route))
+        .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -92,7 +93,13 @@ impl Record {
         }
     }
 
-    fn finish(mut self, shared: &Shared, body: impl Into<Body>, status: StatusCode) -> Response {
+    fn finish(
+        mut self,
+        shared: &Shared,
+        body: impl Into<axum::body::Bytes>,
+        status: StatusCode,
+    ) -> Response {
+        let body = body.into();
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
         tracing::info!(
@@ -103,8 +110,14 @@ impl Record {
             micros = self.entry.duration_micros,
             "request"
         );
+        // The answer is kept shared with the body sent, not copied (unless large).
+        let answer = if shared.config.journal_size > 0 {
+            KeptAnswer::keep(&body)
+        } else {
+            KeptAnswer::default()
+        };
         let resp = json_response(status, body, Some(&self.entry.request_id));
-        lock(&shared.journal).record_packed(self.entry, self.params);
+        lock(&shared.journal).record_answered(self.entry, self.params, answer);
         resp
     }
 
