@@ -202,7 +202,7 @@ function renderJournal(data) {
       onkeydown: (ev) => { if (ev.key === "Enter") openEntry(e.Seq); },
     },
     h("td", {}, e.Seq),
-    h("td", { class: "mono" }, new Date(e.TimeMs).toLocaleTimeString()),
+    h("td", { class: "time" }, new Date(e.TimeMs).toLocaleTimeString([], { hour12: false })),
     h("td", {}, e.Action || h("i", { class: "muted" }, "none")),
     h("td", {}, e.Account || ""),
     h("td", { class: "retcode" }, outcome(e)),
