@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test command: formatting, lints, the Rust workspace's tests
 # (unit, integration, contract suite in-process), the contract suite against
-# a separately started binary, then the official-SDK suite.
+# a separately started binary, the official-SDK suite, then the dashboard
+# in a headless browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -13,3 +14,4 @@ bash scripts/contract-external.sh
 if [ -x sdk-compat/run.sh ]; then
   bash sdk-compat/run.sh
 fi
+bash ui-tests/run.sh

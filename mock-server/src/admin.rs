@@ -38,6 +38,7 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/fixtures", post(fixtures))
         .route("/state", get(state))
         .route("/requests", get(requests).delete(clear_requests))
+        .route("/requests/{seq}", get(request))
         .route("/faults", get(faults).post(add_fault).delete(clear_faults))
         .route("/faults/{id}", delete(delete_fault))
         .route("/clock", get(clock))
@@ -182,6 +183,27 @@ async fn requests(
     };
     let entries = lock(&shared.journal).query(&filter);
     ok(json!({"Count": entries.len(), "Requests": entries}))
+}
+
+/// One journal entry with the start of its answer (secrets redacted).
+async fn request(
+    AxState(shared): AxState<Arc<Shared>>,
+    seq: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Some(seq) = seq.ok().and_then(|Path(s)| s.parse::<u64>().ok()) else {
+        return bad("a request's Seq is a number");
+    };
+    let Some((entry, answer)) = lock(&shared.journal).find(seq) else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({"Status": 404, "Error": format!("no request {seq} in the journal")}),
+        );
+    };
+    let mut view = json!(entry);
+    view["Answer"] = json!(answer.text());
+    view["AnswerSize"] = json!(answer.size());
+    view["AnswerClipped"] = json!(answer.clipped());
+    ok(view)
 }
 
 async fn clear_requests(AxState(shared): AxState<Arc<Shared>>) -> Response {

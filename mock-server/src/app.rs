@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::error::ApiError;
 use crate::faults::FaultRule;
-use crate::journal::{Entry, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
+use crate::journal::{Entry, KeptAnswer, PackedParams, SignatureDiagnosis, REDACTED_PARAMS};
 use crate::respond::{json_response, REQUEST_ID_HEADER};
 use crate::shared::Shared;
 use crate::sync::{lock, read};
@@ -58,7 +58,13 @@ impl Record {
         }
     }
 
-    fn finish(mut self, shared: &Shared, body: impl Into<Body>, status: StatusCode) -> Response {
+    fn finish(
+        mut self,
+        shared: &Shared,
+        body: impl Into<axum::body::Bytes>,
+        status: StatusCode,
+    ) -> Response {
+        let body = body.into();
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
         tracing::info!(
@@ -69,8 +75,14 @@ impl Record {
             micros = self.entry.duration_micros,
             "request"
         );
+        // The answer is kept shared with the body sent, not copied (unless large).
+        let answer = if shared.config.journal_size > 0 {
+            KeptAnswer::keep(&body)
+        } else {
+            KeptAnswer::default()
+        };
         let resp = json_response(status, body, Some(&self.entry.request_id));
-        lock(&shared.journal).record_packed(self.entry, self.params);
+        lock(&shared.journal).record_answered(self.entry, self.params, answer);
         resp
     }
 

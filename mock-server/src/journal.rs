@@ -87,9 +87,9 @@ impl Filter {
 /// The ring buffer.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    /// Entries with their parameters packed; the packed ones are unpacked
-    /// into the entry when it is read.
-    entries: VecDeque<(Entry, PackedParams)>,
+    /// Entries with their parameters packed (unpacked into the entry when
+    /// it is read) and the start of their answer.
+    entries: VecDeque<(Entry, PackedParams, KeptAnswer)>,
     capacity: usize,
     next_seq: u64,
 }
@@ -111,7 +111,12 @@ impl Journal {
 
     /// Records an entry whose parameters are packed (they are added to the
     /// entry's own when it is read): the cheap way to keep every request.
-    pub fn record_packed(&mut self, mut entry: Entry, params: PackedParams) {
+    pub fn record_packed(&mut self, entry: Entry, params: PackedParams) {
+        self.record_answered(entry, params, KeptAnswer::default());
+    }
+
+    /// Records an entry with its packed parameters and its answer.
+    pub fn record_answered(&mut self, mut entry: Entry, params: PackedParams, answer: KeptAnswer) {
         entry.seq = self.next_seq;
         self.next_seq += 1;
         if self.capacity == 0 {
@@ -120,15 +125,27 @@ impl Journal {
         if self.entries.len() == self.capacity {
             self.entries.pop_front();
         }
-        self.entries.push_back((entry, params));
+        self.entries.push_back((entry, params, answer));
+    }
+
+    /// The entry of sequence number `seq`, with its answer, if still kept.
+    pub fn find(&self, seq: u64) -> Option<(Entry, KeptAnswer)> {
+        let at = self
+            .entries
+            .binary_search_by_key(&seq, |(e, _, _)| e.seq)
+            .ok()?;
+        let (e, packed, answer) = &self.entries[at];
+        let mut e = e.clone();
+        packed.unpack_into(&mut e.params);
+        Some((e, answer.clone()))
     }
 
     /// Entries matching the filter, oldest first.
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|(e, _)| filter.matches(e))
-            .map(|(e, packed)| {
+            .filter(|(e, _, _)| filter.matches(e))
+            .map(|(e, packed, _)| {
                 let mut e = e.clone();
                 packed.unpack_into(&mut e.params);
                 e
@@ -140,7 +157,7 @@ impl Journal {
     pub fn count(&self, filter: &Filter) -> usize {
         self.entries
             .iter()
-            .filter(|(e, _)| filter.matches(e))
+            .filter(|(e, _, _)| filter.matches(e))
             .count()
     }
 
@@ -249,6 +266,106 @@ impl PackedParams {
             at = v;
         }
     }
+}
+
+/// The most bytes of an answer body a journal entry keeps.
+pub const MAX_JOURNAL_ANSWER: usize = 8 * 1024;
+
+/// Keys whose string values are `<redacted>` when a kept answer is read.
+pub const REDACTED_ANSWER_KEYS: &[&str] = &["Password", "Signature", "PrivateKey"];
+
+/// The start of an answer body as the journal keeps it: at most
+/// [`MAX_JOURNAL_ANSWER`] bytes (a small body is shared with the answer
+/// sent, not copied), and the size of the whole.
+#[derive(Debug, Clone, Default)]
+pub struct KeptAnswer {
+    bytes: axum::body::Bytes,
+    size: usize,
+}
+
+impl KeptAnswer {
+    /// Keeps the start of `body`.
+    pub fn keep(body: &axum::body::Bytes) -> Self {
+        let bytes = if body.len() <= MAX_JOURNAL_ANSWER {
+            body.clone()
+        } else {
+            axum::body::Bytes::copy_from_slice(&body[..MAX_JOURNAL_ANSWER])
+        };
+        KeptAnswer {
+            bytes,
+            size: body.len(),
+        }
+    }
+
+    /// Size of the whole answer body, in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether only the start of the body is kept.
+    pub fn clipped(&self) -> bool {
+        self.bytes.len() < self.size
+    }
+
+    /// The kept text, with the string values of [`REDACTED_ANSWER_KEYS`]
+    /// replaced by `<redacted>` (also in a clipped body, which is not valid JSON).
+    pub fn text(&self) -> String {
+        redact_answer(&String::from_utf8_lossy(&self.bytes))
+    }
+}
+
+/// `text` with the non-empty JSON string value of every
+/// [`REDACTED_ANSWER_KEYS`] key replaced by `<redacted>`; works on any
+/// prefix of a JSON document.
+pub fn redact_answer(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while let Some(q) = rest.find('"') {
+        out.push_str(&rest[..=q]);
+        rest = &rest[q + 1..];
+        // A JSON string starts here: find its end.
+        let Some(end) = string_end(rest) else {
+            out.push_str(rest);
+            return out;
+        };
+        let key = &rest[..end];
+        out.push_str(&rest[..=end]);
+        rest = &rest[end + 1..];
+        if !REDACTED_ANSWER_KEYS.contains(&key) {
+            continue;
+        }
+        let after = rest.trim_start();
+        let Some(value) = after.strip_prefix(':').map(str::trim_start) else {
+            continue 'scan;
+        };
+        // An empty value hides nothing and stays as it is.
+        let Some(inner) = value.strip_prefix('"').filter(|v| !v.starts_with('"')) else {
+            continue 'scan;
+        };
+        out.push_str(&rest[..rest.len() - value.len()]);
+        out.push_str("\"<redacted>\"");
+        rest = match string_end(inner) {
+            Some(end) => &inner[end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the JSON string whose opening quote was just passed ends (the
+/// index of its closing quote in `s`).
+fn string_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn is_secret(key: &str) -> bool {
@@ -366,6 +483,51 @@ mod tests {
         assert_eq!(e.params["Password"], "<redacted>");
         assert_eq!(e.params["Signature"], "<redacted>");
         assert_eq!(e.params.len(), 3);
+    }
+
+    #[test]
+    fn an_answer_is_kept_bounded_and_read_redacted() {
+        let body = axum::body::Bytes::from(
+            r#"{"Action":"XResponse","RetCode":0,"Password":"p\"w","Nested":{"PrivateKey" : "k"},"Signature":5,"Name":"Password"}"#,
+        );
+        let kept = KeptAnswer::keep(&body);
+        assert!(!kept.clipped());
+        assert_eq!(
+            kept.text(),
+            r#"{"Action":"XResponse","RetCode":0,"Password":"<redacted>","Nested":{"PrivateKey" : "<redacted>"},"Signature":5,"Name":"Password"}"#
+        );
+        let big = format!(
+            r#"{{"A":"{}","Password":"secret"}}"#,
+            "é".repeat(MAX_JOURNAL_ANSWER)
+        );
+        let kept = KeptAnswer::keep(&axum::body::Bytes::from(big.clone()));
+        assert!(kept.clipped());
+        assert_eq!(kept.size(), big.len());
+        assert!(kept.text().len() <= MAX_JOURNAL_ANSWER + 3);
+        // A secret cut in the middle is still redacted.
+        let cut = r#"{"Password":"secr"#;
+        assert_eq!(redact_answer(cut), r#"{"Password":"<redacted>""#);
+        assert_eq!(redact_answer(r#"{"Password""#), r#"{"Password""#);
+        let empty = r#"{"Password":"","Name":"n"}"#;
+        assert_eq!(redact_answer(empty), empty);
+    }
+
+    #[test]
+    fn an_entry_is_found_by_its_sequence_number() {
+        let mut j = Journal::new(2);
+        for code in [0, 171, 0] {
+            let body = axum::body::Bytes::from(format!("{{\"RetCode\":{code}}}"));
+            j.record_answered(
+                entry("A", code),
+                PackedParams::default(),
+                KeptAnswer::keep(&body),
+            );
+        }
+        assert!(j.find(1).is_none());
+        let (e, answer) = j.find(2).unwrap();
+        assert_eq!(e.ret_code, Some(171));
+        assert_eq!(answer.text(), r#"{"RetCode":171}"#);
+        assert!(j.find(4).is_none());
     }
 
     #[test]

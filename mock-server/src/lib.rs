@@ -4,7 +4,7 @@
 //! envelope, so code written against the real API runs against it by changing
 //! only the base URL.
 //!
-//! The layers, from the top: HTTP (`server`, `app`, `router`, `admin`,
+//! The layers, from the top: HTTP (`server`, `app`, `router`, `admin`, `ui`,
 //! `support`, `respond`, with `shared`, `journal` and `faults`) → `gateway`
 //! (checks in order, with `validate` and `diagnose`) → `actions` → `state`
 //! (and `fixtures`, which builds it) → the base (`domain`, `canned`, `wire`,
@@ -30,6 +30,7 @@ mod router;
 pub mod server;
 pub mod shared;
 pub mod support;
+pub mod ui;
 
 // The gateway's checks.
 mod diagnose;

@@ -159,6 +159,11 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "compshare-mock listening on http://{addr}");
+        let _ = writeln!(
+            out,
+            "dashboard: http://{addr}{}",
+            compshare_mock::ui::UI_PATH
+        );
         let _ = writeln!(out, "default account PublicKey: {default_key}");
         let _ = out.flush();
     }

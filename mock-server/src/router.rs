@@ -18,6 +18,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/_mock", crate::admin::routes(shared.clone()))
         .route("/_mock/actions", get(crate::support::actions_route))
+        .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)

@@ -19,7 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "http",
         &[
-            "server", "app", "router", "admin", "support", "respond", "shared", "journal", "faults",
+            "server", "app", "router", "admin", "support", "respond", "shared", "journal", "ui",
+            "faults",
         ],
     ),
 ];

@@ -119,6 +119,12 @@ impl State {
         instances.sort_by_key(|i| i.seq);
         let shares: BTreeMap<&String, &BTreeSet<String>> =
             self.shares.iter().filter(|(_, s)| !s.is_empty()).collect();
+        // Custom images being built: when they started and when they are ready.
+        let builds: BTreeMap<&String, serde_json::Value> = self
+            .builds
+            .iter()
+            .map(|(id, (start, ready))| (id, serde_json::json!({"Start": start, "Ready": ready})))
+            .collect();
         serde_json::json!({
             "Clock": {"Now": self.clock.now(), "Offset": self.clock.offset, "Frozen": self.clock.frozen_at.is_some()},
             "Timings": self.timings,
@@ -126,6 +132,7 @@ impl State {
             "Images": images,
             "Instances": instances,
             "Shares": shares,
+            "Builds": builds,
         })
     }
 
