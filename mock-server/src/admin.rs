@@ -46,6 +46,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/clock/run", post(run))
         .route("/seed", post(seed))
         .route("/save", post(save))
+        .route(
+            "/shadow",
+            get(crate::upstream::shadow_route).delete(crate::upstream::clear_shadow_route),
+        )
         .fallback(crate::app::not_found)
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             reply(

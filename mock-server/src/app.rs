@@ -56,9 +56,9 @@ pub(crate) async fn not_found(uri: Uri) -> Response {
 }
 
 /// A request being answered: what the journal will say of it.
-struct Record {
+pub(crate) struct Record {
     started: Instant,
-    entry: Entry,
+    pub(crate) entry: Entry,
     /// The request's parameters as the journal keeps them.
     params: PackedParams,
 }
@@ -87,12 +87,18 @@ impl Record {
                 signature: None,
                 fault: None,
                 duration_micros: 0,
+                upstream: None,
             },
             params: PackedParams::default(),
         }
     }
 
-    fn finish(mut self, shared: &Shared, body: impl Into<Body>, status: StatusCode) -> Response {
+    pub(crate) fn finish(
+        mut self,
+        shared: &Shared,
+        body: impl Into<Body>,
+        status: StatusCode,
+    ) -> Response {
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
         tracing::info!(
@@ -180,19 +186,32 @@ where
         }
         Err(e) => return record.http_error(shared, StatusCode::BAD_REQUEST, &e.to_string()),
     };
+    if let Some(upstream) = &shared.config.upstream {
+        let forward = crate::upstream::Forward::new(verb, uri.query(), content_type, bytes);
+        return crate::upstream::serve(shared, upstream, record, wire, forward).await;
+    }
     answer(shared, record, wire).await
 }
 
-async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
-    let action = wire.params.get("Action");
-    record.entry.action = action.map(|a| crate::wire::envelope::clip(a).into_owned());
-    record.entry.form = Some(wire.form.as_str().to_owned());
-    if shared.config.journal_size > 0 {
-        record.params = PackedParams::redacted(wire.params.iter());
-        if wire.signature.is_some() {
-            record.params.push("Signature", "<redacted>");
+impl Record {
+    /// Notes what the request asks: its action, form and parameters.
+    pub(crate) fn describe(&mut self, shared: &Shared, wire: &WireRequest) {
+        let action = wire.params.get("Action");
+        self.entry.action = action.map(|a| crate::wire::envelope::clip(a).into_owned());
+        self.entry.form = Some(wire.form.as_str().to_owned());
+        if shared.config.journal_size > 0 {
+            self.params = PackedParams::redacted(wire.params.iter());
+            if wire.signature.is_some() {
+                self.params.push("Signature", "<redacted>");
+            }
         }
     }
+}
+
+/// The mock's own answer to a request it could read.
+pub(crate) async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Response {
+    let action = wire.params.get("Action");
+    record.describe(shared, &wire);
     let fault = lock(&shared.faults).take(action, &wire.params);
     if let Some(rule) = &fault {
         record.entry.fault = Some(rule.id);

@@ -48,6 +48,9 @@ pub struct Entry {
     pub fault: Option<u64>,
     /// Time spent, microseconds.
     pub duration_micros: u64,
+    /// What the upstream made of it, when the mock runs with `--upstream`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<crate::upstream::UpstreamNote>,
 }
 
 /// Why a signature did not match, as far as the mock can tell.
@@ -121,6 +124,28 @@ impl Journal {
             self.entries.pop_front();
         }
         self.entries.push_back((entry, params));
+    }
+
+    /// Changes the newest entry with this request id, if it is still kept:
+    /// how a forwarded request's entry is completed once the upstream has
+    /// answered. Returns whether it was found.
+    pub fn amend(
+        &mut self,
+        request_id: &str,
+        change: impl FnOnce(&mut Entry, &mut PackedParams),
+    ) -> bool {
+        match self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|(e, _)| e.request_id == request_id)
+        {
+            Some((e, packed)) => {
+                change(e, packed);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Entries matching the filter, oldest first.
@@ -297,6 +322,7 @@ mod tests {
             signature: None,
             fault: None,
             duration_micros: 0,
+            upstream: None,
         }
     }
 

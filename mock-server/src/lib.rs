@@ -42,6 +42,8 @@ pub mod state;
 #[cfg(feature = "server")]
 pub mod support;
 #[cfg(feature = "server")]
+pub mod upstream;
+#[cfg(feature = "server")]
 pub mod validate;
 
 #[cfg(feature = "server")]
