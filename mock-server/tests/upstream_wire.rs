@@ -432,3 +432,32 @@ fn only_https_or_a_loopback_upstream_is_accepted() {
         assert!(check_url(bad).is_err(), "{bad}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shadow_answers_an_unknown_key_as_the_first_account_and_marks_it() {
+    let wm = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"UHostSet":[],"TotalCount":0}"#,
+            "application/json",
+        ))
+        .mount(&wm)
+        .await;
+    let server = mock_with(&wm.uri(), Mode::Shadow, Duration::from_secs(10), false).await;
+    let body = signed(&unknown_creds(), "DescribeCompShareInstance", &[]);
+    let (status, id, answer) = post(&server.uri(), &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        json_of(&answer)["RetCode"],
+        0,
+        "not 172: answered as the first account"
+    );
+    let e = settled(&server, &id.unwrap()).await;
+    assert_eq!(e.params["PublicKey"], "a-key-the-fixtures-do-not-know");
+    assert_eq!(e.account.as_deref(), Some("56000001"));
+    assert!(e.upstream.unwrap().unverified_key);
+    assert_eq!(
+        wm.received_requests().await.unwrap()[0].body,
+        body.as_bytes()
+    );
+}
