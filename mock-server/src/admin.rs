@@ -47,6 +47,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/clock/run", post(run))
         .route("/seed", post(seed))
         .route("/save", post(save))
+        .route(
+            "/shadow",
+            get(crate::forward::shadow_route).delete(crate::forward::clear_shadow_route),
+        )
         .fallback(crate::respond::not_found)
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             reply(

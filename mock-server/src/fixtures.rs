@@ -109,6 +109,16 @@ pub struct InstanceFixture {
     pub boot_disk_size: i64,
 }
 
+/// The built-in `accounts.json`, `images.json` and `instances.json`, as
+/// file name and text: what a recording directory starts from.
+pub fn builtin_files() -> [(&'static str, &'static str); 3] {
+    [
+        (ACCOUNTS_FILE, BUILTIN_ACCOUNTS),
+        (IMAGES_FILE, BUILTIN_IMAGES),
+        (INSTANCES_FILE, BUILTIN_INSTANCES),
+    ]
+}
+
 impl Fixtures {
     /// The default set compiled into the binary.
     pub fn builtin() -> Fixtures {

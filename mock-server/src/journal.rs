@@ -48,6 +48,9 @@ pub struct Entry {
     pub fault: Option<u64>,
     /// Time spent, microseconds.
     pub duration_micros: u64,
+    /// What the upstream made of it, when the mock runs with `--upstream`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamNote>,
 }
 
 /// Why a signature did not match, as far as the mock can tell.
@@ -138,6 +141,28 @@ impl Journal {
         let mut e = e.clone();
         packed.unpack_into(&mut e.params);
         Some((e, answer.clone()))
+    }
+
+    /// Changes the newest entry with this request id, if it is still kept:
+    /// how a forwarded request's entry is completed once the upstream has
+    /// answered. Returns whether it was found.
+    pub fn amend(
+        &mut self,
+        request_id: &str,
+        change: impl FnOnce(&mut Entry, &mut PackedParams),
+    ) -> bool {
+        match self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|(e, _, _)| e.request_id == request_id)
+        {
+            Some((e, packed, _)) => {
+                change(e, packed);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Entries matching the filter, oldest first.
@@ -393,6 +418,47 @@ fn cut(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
+/// What the journal says of a request's trip to the upstream.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpstreamNote {
+    /// `shadow`, `record` or `proxy`.
+    pub mode: String,
+    /// Whether the request was sent to the upstream.
+    pub forwarded: bool,
+    /// Why it was not, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_forwarded: Option<String>,
+    /// The request's `PublicKey` is not one of the fixtures': its signature
+    /// was not checked by the mock (in `shadow`, the mock answered as the
+    /// fixtures' first account).
+    pub unverified_key: bool,
+    /// In `shadow`, true until the upstream has answered and the answers
+    /// are compared.
+    pub pending: bool,
+    /// The upstream's HTTP status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The upstream's RetCode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ret_code: Option<i64>,
+    /// The upstream's request id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Timeout, connection error or non-JSON answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// In `shadow`, how the answers differ (empty when identical).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<crate::compare::Difference>,
+    /// In `record`, the file written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
+    /// In `record`, why the answer was not written, or what was left out of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub record_notes: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +480,7 @@ mod tests {
             signature: None,
             fault: None,
             duration_micros: 0,
+            upstream: None,
         }
     }
 

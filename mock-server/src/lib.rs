@@ -4,7 +4,8 @@
 //! envelope, so code written against the real API runs against it by changing
 //! only the base URL.
 //!
-//! The layers, from the top: HTTP (`server`, `app`, `router`, `admin`, `ui`,
+//! The layers, from the top: HTTP (`server`, `app`, `answer`, `forward`,
+//! `upstream`, `router`, `admin`, `ui`,
 //! `support`, `respond`, with `shared`, `journal` and `faults`) → `gateway`
 //! (checks in order, with `validate` and `diagnose`) → `actions` → `state`
 //! (and `fixtures`, which builds it) → the base (`domain`, `canned`, `wire`,
@@ -22,8 +23,10 @@
 
 // HTTP and the control plane.
 mod admin;
+mod answer;
 mod app;
 pub mod faults;
+mod forward;
 pub mod journal;
 mod respond;
 mod router;
@@ -31,6 +34,7 @@ pub mod server;
 pub mod shared;
 pub mod support;
 pub mod ui;
+pub mod upstream;
 
 // The gateway's checks.
 mod diagnose;
@@ -44,8 +48,10 @@ pub mod actions;
 pub mod fixtures;
 pub mod state;
 
-// The base: domain tables, canned answers, the envelope, errors, locking.
-mod canned;
+// The base: domain tables, canned answers, the envelope, errors, locking,
+// the structural comparison of two answers.
+pub(crate) mod canned;
+pub mod compare;
 pub mod domain;
 pub mod error;
 mod paging;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Parser;
 use compshare_mock::fixtures::Fixtures;
 use compshare_mock::state::Timings;
+use compshare_mock::upstream::{Mode, Recorder, Upstream, UpstreamConfig};
 use compshare_mock::{server, Config, Shared};
 
 /// An offline, faithful stand-in for the CompShare GPU cloud API.
@@ -55,6 +56,26 @@ struct Args {
     /// needed when listening on a non-loopback address.
     #[arg(long, env = "COMPSHARE_MOCK_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// The live gateway to compare with, record from or proxy to
+    /// (https://, or http:// to a loopback address only).
+    #[arg(long, env = "COMPSHARE_MOCK_UPSTREAM")]
+    upstream: Option<String>,
+    /// What to do with the upstream: shadow (answer and compare), record
+    /// (answer what the state cannot from the upstream and write it as
+    /// fixtures), proxy (answer everything from the upstream).
+    #[arg(long, value_enum, default_value = "shadow", requires = "upstream")]
+    upstream_mode: Mode,
+    /// Seconds the upstream may take to answer; then the request fails (502,
+    /// or a journaled note in shadow mode).
+    #[arg(long, default_value_t = compshare_mock::upstream::DEFAULT_UPSTREAM_TIMEOUT.as_secs_f64(), requires = "upstream")]
+    upstream_timeout: f64,
+    /// In shadow mode, forward mutating actions too: real resources are
+    /// then created and billed.
+    #[arg(long, requires = "upstream")]
+    shadow_mutations: bool,
+    /// Where record mode writes its fixture set.
+    #[arg(long, default_value = "recordings", requires = "upstream")]
+    record_dir: PathBuf,
 }
 
 fn main() -> std::process::ExitCode {
@@ -106,6 +127,13 @@ fn main() -> std::process::ExitCode {
             args.listen
         );
     }
+    let upstream = match upstream(&args) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("compshare-mock: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -116,10 +144,40 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(args, fixtures))
+    runtime.block_on(run(args, fixtures, upstream))
 }
 
-async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
+/// The upstream of `--upstream`, checked; the recording directory opened in
+/// record mode.
+fn upstream(args: &Args) -> Result<Option<Arc<Upstream>>, String> {
+    let Some(url) = &args.upstream else {
+        return Ok(None);
+    };
+    let url = compshare_mock::upstream::check_url(url)?;
+    if args.shadow_mutations && args.upstream_mode != Mode::Shadow {
+        return Err("--shadow-mutations applies to --upstream-mode shadow only".to_owned());
+    }
+    if !(args.upstream_timeout > 0.0 && args.upstream_timeout.is_finite()) {
+        return Err("--upstream-timeout must be a positive number of seconds".to_owned());
+    }
+    let recorder = match args.upstream_mode {
+        Mode::Record => Some(Recorder::open(&args.record_dir, args.fixtures.as_deref())?),
+        _ => None,
+    };
+    let config = UpstreamConfig {
+        url,
+        mode: args.upstream_mode,
+        timeout: std::time::Duration::from_secs_f64(args.upstream_timeout),
+        shadow_mutations: args.shadow_mutations,
+    };
+    Ok(Some(Arc::new(Upstream::new(config, recorder))))
+}
+
+async fn run(
+    args: Args,
+    fixtures: Fixtures,
+    upstream: Option<Arc<Upstream>>,
+) -> std::process::ExitCode {
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -143,6 +201,7 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
         read_timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),
         state_file: args.state.clone(),
+        upstream: upstream.clone(),
     };
     let shared = Arc::new(Shared::new(config));
     match shared.restore() {
@@ -164,6 +223,20 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             "dashboard: http://{addr}{}",
             compshare_mock::ui::UI_PATH
         );
+        if let Some(up) = &upstream {
+            let _ = writeln!(
+                out,
+                "upstream {} (mode {})",
+                up.url(),
+                up.config.mode.as_str()
+            );
+            if up.config.shadow_mutations {
+                eprintln!(
+                    "compshare-mock: WARNING: --shadow-mutations forwards every action to {}: real resources will be created and billed",
+                    up.url()
+                );
+            }
+        }
         let _ = writeln!(out, "default account PublicKey: {default_key}");
         let _ = out.flush();
     }

@@ -3,7 +3,7 @@
 //! and the request-id stream.
 
 use std::net::SocketAddr;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::faults::Faults;
 use crate::fixtures::Fixtures;
@@ -40,6 +40,8 @@ pub struct Config {
     /// Where the state is loaded from at start and saved to on clean
     /// shutdown and `POST /_mock/save`.
     pub state_file: Option<std::path::PathBuf>,
+    /// The live gateway to shadow, record from or proxy to (`--upstream`).
+    pub upstream: Option<Arc<crate::upstream::Upstream>>,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             admin_token: None,
             read_timeout: DEFAULT_READ_TIMEOUT,
             state_file: None,
+            upstream: None,
         }
     }
 }
@@ -67,7 +70,7 @@ pub struct Shared {
     /// The fixture set `reset` returns to.
     pub fixtures: RwLock<Fixtures>,
     /// Requests received.
-    pub journal: Mutex<Journal>,
+    pub journal: Arc<Mutex<Journal>>,
     /// Fault rules in force.
     pub faults: Mutex<Faults>,
     /// Request ids: from the seed when the mock is seeded, else from a
@@ -86,7 +89,7 @@ impl Shared {
         let shared = Shared {
             state: RwLock::new(State::default()),
             fixtures: RwLock::new(fixtures),
-            journal: Mutex::new(Journal::new(config.journal_size)),
+            journal: Arc::new(Mutex::new(Journal::new(config.journal_size))),
             faults: Mutex::new(Faults::default()),
             request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "base",
-        &["domain", "canned", "wire", "error", "sync", "paging"],
+        &[
+            "domain", "canned", "compare", "wire", "error", "sync", "paging",
+        ],
     ),
     ("state", &["state", "fixtures"]),
     ("actions", &["actions"]),
@@ -19,8 +21,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "http",
         &[
-            "server", "app", "router", "admin", "support", "respond", "shared", "journal", "ui",
-            "faults",
+            "server", "app", "answer", "forward", "router", "admin", "support", "respond",
+            "shared", "journal", "ui", "upstream", "faults",
         ],
     ),
 ];
