@@ -153,6 +153,10 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    if let Err(e) = shared.claim_state_file() {
+        eprintln!("compshare-mock: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let shutdown = shutdown_signal();
     // A closed stdout must not stop the mock: write errors are ignored.
     {

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use crate::faults::{FaultRule, Faults};
 use crate::fixtures::Fixtures;
 use crate::journal::{Entry, Filter, Journal, DEFAULT_JOURNAL_SIZE};
-use crate::state::{IdGen, State, Timings};
+use crate::state::{IdGen, IdStreams, State, Timings};
 
 /// Where the binary listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
@@ -76,6 +76,9 @@ pub struct Shared {
     request_ids: Mutex<IdGen>,
     /// The seed in force.
     seed: Mutex<Option<u64>>,
+    /// Held while saving: one save at a time, each of the state as it is
+    /// when its turn comes.
+    saving: Mutex<()>,
     /// The settings the mock was started with.
     pub config: Config,
 }
@@ -84,13 +87,16 @@ impl Shared {
     /// Builds the shared state of a configuration.
     pub fn new(mut config: Config) -> Self {
         let fixtures = std::mem::take(&mut config.fixtures);
+        let mut initial = State::default();
+        initial.ids = IdStreams::random();
         let shared = Shared {
-            state: RwLock::new(State::default()),
+            state: RwLock::new(initial),
             fixtures: RwLock::new(fixtures),
             journal: Mutex::new(Journal::new(config.journal_size)),
             faults: Mutex::new(Faults::default()),
             request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),
+            saving: Mutex::new(()),
             config,
         };
         if let Some(seed) = shared.config.seed {
@@ -101,20 +107,26 @@ impl Shared {
     }
 
     /// Rebuilds the state from the loaded fixtures; with a seed in force the
-    /// generated ids start over, so a replayed flow gets the same ids.
+    /// generated ids start over, so a replayed flow gets the same ids;
+    /// without one they go on, so no id comes twice.
     pub fn reset(&self) {
         let fixtures = read(&self.fixtures);
         let mut state = State::new(&fixtures);
         state.timings = self.config.timings;
-        if let Some(seed) = *lock(&self.seed) {
-            state.ids = IdGen::seeded(seed);
-        }
-        *write(&self.state) = state;
+        let seed = *lock(&self.seed);
+        let mut current = write(&self.state);
+        state.ids = match seed {
+            Some(seed) => IdStreams::seeded(seed),
+            None => std::mem::take(&mut current.ids),
+        };
+        *current = state;
     }
 
     /// Loads the state file, if one is configured and exists: `Ok(true)` when
     /// it was loaded, an error naming the problem when it is corrupt (the
-    /// file is left as it is).
+    /// file is left as it is). A loaded state's ids move to a fresh epoch,
+    /// so ids handed out after the file's last save, before a crash, never
+    /// come again; [`Shared::claim_state_file`] writes that down.
     pub fn restore(&self) -> Result<bool, String> {
         let Some(path) = &self.config.state_file else {
             return Ok(false);
@@ -123,6 +135,7 @@ impl Shared {
         match crate::state::persist::load(path)? {
             Some(mut state) => {
                 state.canned = read(&self.fixtures).responses.clone();
+                state.ids.next_epoch();
                 *write(&self.state) = state;
                 Ok(true)
             }
@@ -130,14 +143,32 @@ impl Shared {
         }
     }
 
+    /// Writes the state file at start, after [`Shared::restore`] and before
+    /// the first answer: it records the run's id epoch, and a file that
+    /// cannot be written is found now rather than at shutdown. Nothing to do
+    /// without a state file.
+    pub fn claim_state_file(&self) -> Result<(), String> {
+        match &self.config.state_file {
+            None => Ok(()),
+            Some(path) => self.save().map(|_| ()).map_err(|e| {
+                format!(
+                    "cannot write the state file {} (its directory must exist and be writable): {e}",
+                    path.display()
+                )
+            }),
+        }
+    }
+
     /// Saves the state to the state file atomically; an error when none is
-    /// configured or the write fails.
+    /// configured or the write fails. Saves happen one at a time, each of
+    /// the state as it is when its turn comes.
     pub fn save(&self) -> Result<std::path::PathBuf, String> {
         let Some(path) = &self.config.state_file else {
             return Err("no state file: start the mock with --state FILE to save".to_owned());
         };
-        let state = read(&self.state);
-        crate::state::persist::save(&state, path)
+        let _turn = lock(&self.saving);
+        let snapshot = read(&self.state).snapshot();
+        crate::state::persist::save_snapshot(&snapshot, path)
             .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
         Ok(path.clone())
     }
@@ -153,7 +184,7 @@ impl Shared {
         *lock(&self.seed) = Some(seed);
         *lock(&self.request_ids) = IdGen::seeded(seed ^ 0x5eed);
         lock(&self.faults).seed(seed);
-        write(&self.state).ids = IdGen::seeded(seed);
+        write(&self.state).ids = IdStreams::seeded(seed);
     }
 
     /// The seed in force.
@@ -252,6 +283,7 @@ impl MockServer {
         shared
             .restore()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        shared.claim_state_file().map_err(std::io::Error::other)?;
         let (tx, rx) = oneshot::channel();
         let serving = serve(listener, shared.clone(), async {
             let _ = rx.await;

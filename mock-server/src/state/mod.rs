@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod id_streams;
 pub mod ids;
 pub mod images;
 pub mod instances;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use accounts::Account;
 pub use clock::Clock;
+pub use id_streams::IdStreams;
 pub use ids::IdGen;
 pub use images::{CompShareImage, Images, Listing, Page, StoredImage};
 pub use instances::{Disk, Instance, InstanceState};
@@ -189,8 +191,8 @@ pub struct State {
     seq: u64,
     /// The virtual clock.
     pub clock: Clock,
-    /// The id generator.
-    pub ids: IdGen,
+    /// The id streams, one per kind of id.
+    pub ids: IdStreams,
     /// How long things take.
     pub timings: Timings,
 }
@@ -203,7 +205,7 @@ impl State {
     /// Builds the state of a (validated) fixture set.
     pub fn new(fixtures: &Fixtures) -> Self {
         let mut s = State {
-            ids: IdGen::random(),
+            ids: IdStreams::random(),
             ..State::default()
         };
         for a in &fixtures.accounts {
@@ -421,7 +423,7 @@ impl State {
                 });
             }
             self.seq += 1;
-            let octets = self.ids.next_u64();
+            let octets = self.ids.draw("ip");
             let mut inst = Instance {
                 uhost_id: uhost_id.clone(),
                 account_id: account.account_id.clone(),
@@ -943,7 +945,7 @@ mod tests {
     #[test]
     fn no_id_is_handed_out_twice_not_even_a_deleted_or_loaded_one() {
         let seed = 7;
-        let taken = IdGen::seeded(seed).id("compshareImage-", 12);
+        let taken = IdStreams::seeded(seed).id("compshareImage-", 12);
         let mut fixtures = Fixtures::builtin();
         let owner = fixtures.accounts[0].clone();
         fixtures.images.push(CompShareImage {
@@ -957,7 +959,7 @@ mod tests {
             ..CompShareImage::default()
         });
         let mut state = State::new(&fixtures);
-        state.ids = IdGen::seeded(seed);
+        state.ids = IdStreams::seeded(seed);
         let made = state
             .create_custom_image(&owner, "uhost-demo0run", "a", "", None)
             .unwrap();
@@ -968,7 +970,7 @@ mod tests {
         state
             .terminate_custom_image(&owner.account_id, &taken)
             .unwrap();
-        state.ids = IdGen::seeded(seed);
+        state.ids = IdStreams::seeded(seed);
         let again = state
             .create_custom_image(&owner, "uhost-demo0run", "b", "", None)
             .unwrap();
