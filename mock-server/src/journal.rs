@@ -1,7 +1,7 @@
 //! The request journal: every request the API received, with what was
-//! answered and why, in a bounded ring buffer. Secrets never enter it: the
-//! signature and password values are redacted, private keys are never part
-//! of a request.
+//! answered and why, in a ring buffer bounded in entries and in bytes, read
+//! in pages. Secrets never enter it: the signature and password values are
+//! redacted, private keys are never part of a request.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -12,6 +12,20 @@ pub const REDACTED_PARAMS: &[&str] = &["Signature", "Password"];
 
 /// What the journal holds unless told otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
+/// The bytes of recorded text the journal holds unless told otherwise; the
+/// oldest entries go first when a new one would pass it.
+pub const DEFAULT_JOURNAL_BYTES: usize = 32 * 1024 * 1024;
+/// The most bytes of parameters one entry keeps (keys and values, after
+/// clipping); later parameters are counted, not recorded.
+pub const MAX_JOURNAL_ENTRY_PARAMS_BYTES: usize = 64 * 1024;
+/// The most bytes of a message or of a 171's canonical string an entry keeps.
+pub const MAX_JOURNAL_TEXT: usize = 64 * 1024;
+/// Entries a page of `GET /_mock/requests` holds unless told otherwise, and
+/// at most.
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// A page stops early once its entries weigh this many bytes (it always
+/// holds at least one), so no answer grows with the journal.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +62,10 @@ pub struct Entry {
     pub fault: Option<u64>,
     /// Time spent, microseconds.
     pub duration_micros: u64,
+    /// The client closed the connection before the answer (during a fault
+    /// rule's delay); `HttpStatus` is then 499 and nothing was answered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned: bool,
 }
 
 /// Why a signature did not match, as far as the mock can tell.
@@ -87,21 +105,62 @@ impl Filter {
 /// The ring buffer.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    /// Entries with their parameters packed; the packed ones are unpacked
-    /// into the entry when it is read.
-    entries: VecDeque<(Entry, PackedParams)>,
+    /// Entries with their parameters packed and their weight; the packed
+    /// ones are unpacked into the entry when it is read.
+    entries: VecDeque<(Entry, PackedParams, usize)>,
     capacity: usize,
+    budget: usize,
+    bytes: usize,
     next_seq: u64,
 }
 
+/// One page of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Page {
+    /// Entries on this page.
+    pub count: usize,
+    /// Entries matching the filter in the whole journal.
+    pub total: usize,
+    /// The entries, oldest first.
+    pub requests: Vec<Entry>,
+    /// The `after` of the next page; none when this is the last.
+    pub next: Option<u64>,
+}
+
 impl Journal {
-    /// A journal keeping the last `capacity` requests (0 keeps none).
+    /// A journal keeping the last `capacity` requests (0 keeps none) within
+    /// [`DEFAULT_JOURNAL_BYTES`].
     pub fn new(capacity: usize) -> Self {
+        Journal::with_budget(capacity, DEFAULT_JOURNAL_BYTES)
+    }
+
+    /// A journal keeping the last `capacity` requests that fit in `budget`
+    /// bytes (as [`Journal::bytes`] counts them).
+    pub fn with_budget(capacity: usize, budget: usize) -> Self {
         Journal {
             entries: VecDeque::with_capacity(capacity.min(4096)),
             capacity,
+            budget,
+            bytes: 0,
             next_seq: 1,
         }
+    }
+
+    /// The bytes the entries weigh now: their recorded text and a fixed
+    /// part per entry.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Records an entry, giving it its sequence number; the oldest goes when full.
@@ -111,42 +170,124 @@ impl Journal {
 
     /// Records an entry whose parameters are packed (they are added to the
     /// entry's own when it is read): the cheap way to keep every request.
+    /// The oldest go when it is full, in entries or in bytes; the message
+    /// and a 171's canonical string are clipped to [`MAX_JOURNAL_TEXT`].
     pub fn record_packed(&mut self, mut entry: Entry, params: PackedParams) {
         entry.seq = self.next_seq;
         self.next_seq += 1;
         if self.capacity == 0 {
             return;
         }
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+        if let Some(m) = &mut entry.message {
+            clip_in_place(m, MAX_JOURNAL_TEXT);
         }
-        self.entries.push_back((entry, params));
+        if let Some(d) = &mut entry.signature {
+            clip_in_place(&mut d.canonical, MAX_JOURNAL_TEXT);
+        }
+        let weight = weight(&entry, &params);
+        if self.entries.len() == self.capacity {
+            self.pop_oldest();
+        }
+        self.entries.push_back((entry, params, weight));
+        self.bytes += weight;
+        while self.bytes > self.budget {
+            self.pop_oldest();
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some((_, _, w)) = self.entries.pop_front() {
+            self.bytes -= w;
+        }
     }
 
     /// Entries matching the filter, oldest first.
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|(e, _)| filter.matches(e))
-            .map(|(e, packed)| {
-                let mut e = e.clone();
-                packed.unpack_into(&mut e.params);
-                e
-            })
+            .filter(|(e, _, _)| filter.matches(e))
+            .map(unpacked)
             .collect()
+    }
+
+    /// A page of the entries matching the filter: those after sequence
+    /// number `after`, oldest first, at most `limit` of them and stopping
+    /// once they weigh [`MAX_PAGE_BYTES`] (never empty when one matches).
+    pub fn page(&self, filter: &Filter, after: u64, limit: usize) -> Page {
+        let start = self.entries.partition_point(|(e, _, _)| e.seq <= after);
+        let mut requests = Vec::new();
+        let mut weight = 0usize;
+        let mut last = None;
+        let mut more = false;
+        for item in self
+            .entries
+            .range(start..)
+            .filter(|(e, _, _)| filter.matches(e))
+        {
+            if requests.len() == limit || (!requests.is_empty() && weight + item.2 > MAX_PAGE_BYTES)
+            {
+                more = true;
+                break;
+            }
+            weight += item.2;
+            last = Some(item.0.seq);
+            requests.push(unpacked(item));
+        }
+        Page {
+            count: requests.len(),
+            total: self.count(filter),
+            requests,
+            next: if more { last } else { None },
+        }
     }
 
     /// How many entries match.
     pub fn count(&self, filter: &Filter) -> usize {
         self.entries
             .iter()
-            .filter(|(e, _)| filter.matches(e))
+            .filter(|(e, _, _)| filter.matches(e))
             .count()
     }
 
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.entries.shrink_to(4096);
+        self.bytes = 0;
+    }
+}
+
+fn unpacked((e, packed, _): &(Entry, PackedParams, usize)) -> Entry {
+    let mut e = e.clone();
+    packed.unpack_into(&mut e.params);
+    e
+}
+
+/// What an entry weighs against the budget: its text, the packed
+/// parameters' offsets and a fixed part for the entry itself.
+fn weight(e: &Entry, p: &PackedParams) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    std::mem::size_of::<(Entry, PackedParams, usize)>()
+        + p.text.len()
+        + p.ends.len() * std::mem::size_of::<(u32, u32)>()
+        + e.params
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 64)
+            .sum::<usize>()
+        + e.request_id.len()
+        + opt(&e.action)
+        + opt(&e.account)
+        + opt(&e.form)
+        + opt(&e.message)
+        + opt(&e.refused_by)
+        + e.signature.as_ref().map_or(0, |d| {
+            d.canonical.len() + d.hints.iter().map(String::len).sum::<usize>()
+        })
+}
+
+fn clip_in_place(s: &mut String, max: usize) {
+    if s.len() > max {
+        *s = cut(s, max);
     }
 }
 
@@ -158,12 +299,15 @@ pub const MAX_JOURNAL_VALUE: usize = 1024;
 
 /// The parameters as the journal keeps them: secrets replaced, and bounded
 /// (at most [`MAX_JOURNAL_PARAMS`] pairs, values cut to [`MAX_JOURNAL_VALUE`]
-/// bytes) so a hostile request cannot fill memory through the journal.
+/// bytes, [`MAX_JOURNAL_ENTRY_PARAMS_BYTES`] in all: the first pair that
+/// does not fit and those after it are only counted) so a hostile request
+/// cannot fill memory through the journal.
 pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut skipped = 0usize;
+    let mut bytes = 0usize;
     for (k, v) in params {
-        if out.len() == MAX_JOURNAL_PARAMS {
+        if skipped > 0 || out.len() == MAX_JOURNAL_PARAMS {
             skipped += 1;
             continue;
         }
@@ -172,7 +316,13 @@ pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<
         } else {
             cut(v, MAX_JOURNAL_VALUE)
         };
-        out.insert(cut(k, MAX_JOURNAL_VALUE), value);
+        let key = cut(k, MAX_JOURNAL_VALUE);
+        if bytes + key.len() + value.len() > MAX_JOURNAL_ENTRY_PARAMS_BYTES {
+            skipped += 1;
+            continue;
+        }
+        bytes += key.len() + value.len();
+        out.insert(key, value);
     }
     if skipped > 0 {
         out.insert(
@@ -209,19 +359,24 @@ impl PackedParams {
             (n + 1, b + k.len() + v.len().min(MAX_JOURNAL_VALUE + 3))
         });
         out.text
-            .reserve(bytes.min(MAX_JOURNAL_PARAMS * 2 * MAX_JOURNAL_VALUE));
+            .reserve(bytes.min(MAX_JOURNAL_ENTRY_PARAMS_BYTES + 64));
         out.ends.reserve(count.min(MAX_JOURNAL_PARAMS) + 2);
         let mut skipped = 0usize;
         for (k, v) in params {
-            if out.ends.len() == MAX_JOURNAL_PARAMS {
+            if skipped > 0 || out.ends.len() == MAX_JOURNAL_PARAMS {
                 skipped += 1;
                 continue;
             }
-            if is_secret(k) {
-                out.push(k, "<redacted>");
+            let value = if is_secret(k) {
+                std::borrow::Cow::Borrowed("<redacted>")
             } else {
-                out.push(k, clipped(v, MAX_JOURNAL_VALUE).as_ref());
+                clipped(v, MAX_JOURNAL_VALUE)
+            };
+            if out.text.len() + k.len() + value.len() > MAX_JOURNAL_ENTRY_PARAMS_BYTES {
+                skipped += 1;
+                continue;
             }
+            out.push(k, value.as_ref());
         }
         if skipped > 0 {
             out.push("…", &format!("{skipped} more parameters not recorded"));
@@ -297,6 +452,7 @@ mod tests {
             signature: None,
             fault: None,
             duration_micros: 0,
+            abandoned: false,
         }
     }
 
@@ -321,10 +477,18 @@ mod tests {
     fn a_huge_request_is_recorded_bounded() {
         let keys: Vec<String> = (0..1000).map(|i| format!("k{i:04}")).collect();
         let big = "x".repeat(5000);
-        let r = redact(keys.iter().map(|k| (k.as_str(), big.as_str())));
+        let r = redact(keys.iter().map(|k| (k.as_str(), "v")));
         assert_eq!(r.len(), MAX_JOURNAL_PARAMS + 1);
         assert_eq!(r["…"], "800 more parameters not recorded");
+        let r = redact(keys.iter().map(|k| (k.as_str(), big.as_str())));
         assert!(r["k0000"].len() <= MAX_JOURNAL_VALUE + 3);
+        let kept = r.len() - 1;
+        assert_eq!(
+            r["…"],
+            format!("{} more parameters not recorded", 1000 - kept)
+        );
+        let bytes: usize = r.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(bytes <= MAX_JOURNAL_ENTRY_PARAMS_BYTES + 64, "{bytes}");
     }
 
     #[test]
@@ -366,6 +530,31 @@ mod tests {
         assert_eq!(e.params["Password"], "<redacted>");
         assert_eq!(e.params["Signature"], "<redacted>");
         assert_eq!(e.params.len(), 3);
+    }
+
+    #[test]
+    fn the_journal_keeps_within_its_byte_budget_and_pages() {
+        let mut j = Journal::with_budget(1000, 1_000_000);
+        let big = "v".repeat(MAX_JOURNAL_VALUE);
+        let keys: Vec<String> = (0..150).map(|i| format!("K{i:03}")).collect();
+        for _ in 0..100 {
+            let packed = PackedParams::redacted(keys.iter().map(|k| (k.as_str(), big.as_str())));
+            assert!(packed.text.len() <= MAX_JOURNAL_ENTRY_PARAMS_BYTES);
+            j.record_packed(entry("A", 0), packed);
+            assert!(j.bytes() <= 1_000_000, "{}", j.bytes());
+        }
+        assert!((10..20).contains(&j.len()), "{}", j.len());
+        let newest = j.query(&Filter::default()).last().unwrap().clone();
+        assert_eq!(newest.seq, 100, "the oldest go first");
+        assert!(newest.params["…"].ends_with("more parameters not recorded"));
+        let page = j.page(&Filter::default(), 0, 3);
+        assert_eq!((page.count, page.total), (3, j.len()));
+        let rest = j.page(&Filter::default(), page.next.unwrap(), 1000);
+        assert_eq!(rest.count, j.len() - 3);
+        assert_eq!(rest.next, None);
+        assert_eq!(rest.requests[0].seq, page.requests[2].seq + 1);
+        j.clear();
+        assert_eq!(j.bytes(), 0);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub mod server;
 #[cfg(feature = "server")]
 pub mod state;
 #[cfg(feature = "server")]
+pub mod suggest;
+#[cfg(feature = "server")]
 pub mod support;
 #[cfg(feature = "server")]
 pub mod validate;

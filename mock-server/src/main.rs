@@ -29,6 +29,9 @@ struct Args {
     /// How many requests the journal (GET /_mock/requests) keeps.
     #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_SIZE", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_SIZE)]
     journal_size: usize,
+    /// How many bytes of recorded requests the journal keeps; the oldest go first.
+    #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_BYTES", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_BYTES)]
+    journal_bytes: usize,
     /// Seed that makes generated ids and request ids reproducible.
     #[arg(long, env = "COMPSHARE_MOCK_SEED")]
     seed: Option<u64>,
@@ -134,6 +137,7 @@ async fn run(args: Args, fixtures: Fixtures) -> std::process::ExitCode {
         fixtures,
         body_limit: args.body_limit,
         journal_size: args.journal_size,
+        journal_bytes: args.journal_bytes,
         seed: args.seed,
         timings: Timings {
             boot_seconds: args.boot_seconds,

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::faults::{FaultRule, Faults};
 use crate::fixtures::Fixtures;
-use crate::journal::{Entry, Filter, Journal, DEFAULT_JOURNAL_SIZE};
+use crate::journal::{Entry, Filter, Journal, DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE};
 use crate::state::{IdGen, IdStreams, State, Timings};
 
 /// Where the binary listens unless told otherwise: loopback only.
@@ -30,6 +30,8 @@ pub struct Config {
     pub body_limit: usize,
     /// How many requests the journal keeps.
     pub journal_size: usize,
+    /// How many bytes of recorded requests the journal keeps.
+    pub journal_bytes: usize,
     /// Seed for generated ids and request ids (random when absent).
     pub seed: Option<u64>,
     /// How long transitions take on the virtual clock.
@@ -50,6 +52,7 @@ impl Default for Config {
             fixtures: Fixtures::builtin(),
             body_limit: DEFAULT_BODY_LIMIT,
             journal_size: DEFAULT_JOURNAL_SIZE,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
             seed: None,
             timings: Timings::default(),
             admin_token: None,
@@ -92,7 +95,10 @@ impl Shared {
         let shared = Shared {
             state: RwLock::new(initial),
             fixtures: RwLock::new(fixtures),
-            journal: Mutex::new(Journal::new(config.journal_size)),
+            journal: Mutex::new(Journal::with_budget(
+                config.journal_size,
+                config.journal_bytes,
+            )),
             faults: Mutex::new(Faults::default()),
             request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),
