@@ -442,3 +442,38 @@ fn ids_never_come_back_after_a_crash_seeded_or_not() {
         }
     }
 }
+
+#[test]
+fn the_journal_keeps_within_its_byte_budget() {
+    use compshare_mock::wire::signature::sign_flat;
+    let (_child, url) = start(&["--journal-bytes", "262144", "--body-limit", "4194304"]);
+    let value = "v".repeat(1024);
+    let c = reqwest::blocking::Client::new();
+    for _ in 0..20 {
+        let mut pairs: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("Unknown{i:03}"), value.clone()))
+            .collect();
+        pairs.push(("Action".into(), "DescribeCompShareCustomImages".into()));
+        pairs.push(("Region".into(), "cn-wlcb".into()));
+        pairs.push(("PublicKey".into(), "my_public_key".into()));
+        let sig = sign_flat(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            "my_private_key",
+        );
+        pairs.push(("Signature".into(), sig));
+        let v: serde_json::Value = c.post(&url).form(&pairs).send().unwrap().json().unwrap();
+        assert_eq!(v["RetCode"], 0, "{v}");
+    }
+    let j: serde_json::Value = reqwest::blocking::get(format!("{url}/_mock/requests"))
+        .unwrap()
+        .json()
+        .unwrap();
+    let seqs: Vec<u64> = j["Requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Seq"].as_u64().unwrap())
+        .collect();
+    assert!((2..=3).contains(&seqs.len()), "{seqs:?}");
+    assert_eq!(seqs.last(), Some(&20), "the newest stay");
+}
