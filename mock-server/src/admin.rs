@@ -21,7 +21,7 @@ use subtle::ConstantTimeEq;
 
 use crate::faults::FaultRule;
 use crate::fixtures::Fixtures;
-use crate::journal::Filter;
+use crate::journal::{Filter, DEFAULT_PAGE_SIZE};
 use crate::respond::json_response;
 use crate::shared::Shared;
 use crate::sync::lock;
@@ -51,7 +51,7 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/shadow",
             get(crate::forward::shadow_route).delete(crate::forward::clear_shadow_route),
         )
-        .fallback(crate::respond::not_found)
+        .fallback(unknown_route)
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             reply(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -61,6 +61,47 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .layer(middleware::from_fn_with_state(shared, require_token))
         // A fixture set can be large; the API's own limit does not apply here.
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
+}
+
+/// Every control-plane route, as the 404 of any other `/_mock/` path lists
+/// them.
+pub const ROUTES: &[&str] = &[
+    "GET /_mock/health",
+    "POST /_mock/reset",
+    "POST /_mock/fixtures",
+    "GET /_mock/state",
+    "GET /_mock/requests",
+    "DELETE /_mock/requests",
+    "GET /_mock/faults",
+    "POST /_mock/faults",
+    "DELETE /_mock/faults",
+    "DELETE /_mock/faults/{id}",
+    "GET /_mock/clock",
+    "POST /_mock/clock/advance",
+    "POST /_mock/clock/freeze",
+    "POST /_mock/clock/run",
+    "POST /_mock/seed",
+    "POST /_mock/save",
+    "GET /_mock/actions",
+];
+
+/// The JSON 404 of a `/_mock/` path that is no route: the path as asked
+/// (prefix included), the nearest route and the list of them.
+async fn unknown_route(uri: axum::http::Uri) -> Response {
+    // Nested under `/_mock`, the router sees the path without it.
+    let path = format!("/_mock{}", uri.path());
+    let paths = ROUTES
+        .iter()
+        .filter_map(|r| r.split_once(' ').map(|(_, p)| p));
+    let near = crate::suggest::nearest(&path, paths).unwrap_or("/_mock/health");
+    reply(
+        StatusCode::NOT_FOUND,
+        json!({
+            "Status": 404,
+            "Error": format!("no such path {path}: not a control-plane route; did you mean {near}?"),
+            "Routes": ROUTES,
+        }),
+    )
 }
 
 async fn require_token(
@@ -170,6 +211,10 @@ struct RequestQuery {
     action: Option<String>,
     account: Option<String>,
     ret_code: Option<i64>,
+    /// Only entries whose `Seq` is greater (the `Next` of the page before).
+    after: Option<u64>,
+    /// Entries per page, 1 to [`DEFAULT_PAGE_SIZE`] (the default).
+    limit: Option<usize>,
 }
 
 async fn requests(
@@ -185,8 +230,17 @@ async fn requests(
         account: q.account,
         ret_code: q.ret_code,
     };
-    let entries = lock(&shared.journal).query(&filter);
-    ok(json!({"Count": entries.len(), "Requests": entries}))
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=DEFAULT_PAGE_SIZE).contains(&limit) {
+        return bad(format!("limit must be 1 to {DEFAULT_PAGE_SIZE}"));
+    }
+    let page = lock(&shared.journal).page(&filter, q.after.unwrap_or(0), limit);
+    // Written straight from the entries: no JSON tree of the whole page.
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&page).unwrap_or_default(),
+        None,
+    )
 }
 
 /// One journal entry with the start of its answer (secrets redacted).

@@ -51,6 +51,7 @@ impl Record {
                 signature: None,
                 fault: None,
                 duration_micros: 0,
+                abandoned: false,
                 upstream: None,
             },
             params: PackedParams::default(),
@@ -83,6 +84,24 @@ impl Record {
         let resp = json_response(status, body, Some(&self.entry.request_id));
         lock(&shared.journal).record_answered(self.entry, self.params, answer);
         resp
+    }
+
+    /// Journals and logs a request whose client went away before it was
+    /// answered (the answer future was dropped during a fault's delay).
+    fn abandon(mut self, shared: &Shared) {
+        self.entry.abandoned = true;
+        self.entry.http_status = 499;
+        self.entry.message =
+            Some("the client closed the connection during the fault rule's delay_ms".to_owned());
+        self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
+        tracing::warn!(
+            request_id = %self.entry.request_id,
+            action = self.entry.action.as_deref().unwrap_or(""),
+            fault = self.entry.fault.unwrap_or(0),
+            micros = self.entry.duration_micros,
+            "request abandoned by the client during a fault delay"
+        );
+        lock(&shared.journal).record_packed(self.entry, self.params);
     }
 
     pub(crate) fn http_error(
@@ -120,7 +139,11 @@ pub(crate) async fn answer(shared: &Shared, mut record: Record, wire: WireReques
     if let Some(rule) = &fault {
         record.entry.fault = Some(rule.id);
         if let Some(ms) = rule.delay_ms {
+            // A client that gives up during the delay drops this future:
+            // the guard journals the request as abandoned.
+            let mut pending = Abandonable(shared, Some(record));
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            record = pending.1.take().expect("taken only here");
         }
         if rule.replaces_answer() {
             return apply_fault(shared, record, rule, action);
@@ -148,6 +171,18 @@ pub(crate) async fn answer(shared: &Shared, mut record: Record, wire: WireReques
         }
     };
     record.finish(shared, body, StatusCode::OK)
+}
+
+/// A request waiting out a fault's delay; dropped with the request still in
+/// it, it journals the request as abandoned.
+struct Abandonable<'a>(&'a Shared, Option<Record>);
+
+impl Drop for Abandonable<'_> {
+    fn drop(&mut self) {
+        if let Some(record) = self.1.take() {
+            record.abandon(self.0);
+        }
+    }
 }
 
 /// The canonical string with the values of secret parameters replaced.

@@ -52,12 +52,26 @@ pub struct FaultRule {
     /// How many requests it has shaped so far.
     #[serde(default)]
     pub applied: u64,
+    /// Its `times` are used up: it matches nothing more, and stays listed
+    /// (with `applied`) until deleted. Given by the mock; ignored when posted.
+    #[serde(default)]
+    pub exhausted: bool,
 }
 
 impl FaultRule {
-    /// Checks a posted rule: at least one effect, a known status, a
-    /// probability in [0, 1], a non-zero RetCode.
+    /// Checks a posted rule: an action of the catalogue, at least one
+    /// effect, a known status, a probability in [0, 1], a non-zero RetCode.
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(action) = &self.action {
+            let catalogue = compshare_protocol::catalogue::Catalogue::get();
+            if catalogue.action(action).is_none() {
+                let near =
+                    crate::suggest::nearest(action, catalogue.action_names()).unwrap_or_default();
+                return Err(format!(
+                    "action {action} is not in the catalogue, so the rule would never match; did you mean {near}?"
+                ));
+            }
+        }
         let effects = [
             self.ret_code.is_some(),
             self.http_status.is_some(),
@@ -140,12 +154,14 @@ impl Faults {
         rule.validate()?;
         rule.id = self.next_id;
         rule.applied = 0;
+        rule.exhausted = false;
         self.next_id += 1;
         self.rules.push(rule);
         Ok(self.next_id - 1)
     }
 
-    /// The rules in force, oldest first.
+    /// The rules, oldest first: those in force and the used-up ones
+    /// (`exhausted`) not yet deleted.
     pub fn list(&self) -> &[FaultRule] {
         &self.rules
     }
@@ -168,12 +184,13 @@ impl Faults {
     }
 
     /// The first rule that applies to this request, counted as applied (a
-    /// rule whose `times` are used up retires). A rule with a probability
-    /// draws from the seeded stream each time it matches.
+    /// rule whose `times` are used up is marked exhausted and matches no
+    /// more). A rule with a probability draws from the seeded stream each
+    /// time it matches.
     pub fn take(&mut self, action: Option<&str>, params: &Params) -> Option<FaultRule> {
         let mut hit = None;
         for i in 0..self.rules.len() {
-            if !self.rules[i].matches(action, params) {
+            if self.rules[i].exhausted || !self.rules[i].matches(action, params) {
                 continue;
             }
             let p = self.rules[i].probability.unwrap_or(1.0);
@@ -186,11 +203,8 @@ impl Faults {
         let idx = hit?;
         let rule = &mut self.rules[idx];
         rule.applied += 1;
-        let out = rule.clone();
-        if rule.times.is_some_and(|t| rule.applied >= t) {
-            self.rules.remove(idx);
-        }
-        Some(out)
+        rule.exhausted = rule.times.is_some_and(|t| rule.applied >= t);
+        Some(rule.clone())
     }
 }
 
@@ -203,16 +217,35 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_applies_its_times_then_retires() {
+    fn a_rule_applies_its_times_then_stays_listed_as_exhausted() {
         let mut f = Faults::default();
-        f.add(rule(r#"{"action":"A","http_status":503,"times":2}"#))
-            .unwrap();
+        let a = "DescribeCompShareInstance";
+        f.add(rule(
+            r#"{"action":"DescribeCompShareInstance","http_status":503,"times":2}"#,
+        ))
+        .unwrap();
         let p = Params::new();
-        assert!(f.take(Some("B"), &p).is_none());
-        assert_eq!(f.take(Some("A"), &p).unwrap().applied, 1);
-        assert_eq!(f.take(Some("A"), &p).unwrap().applied, 2);
-        assert!(f.take(Some("A"), &p).is_none());
+        assert!(f.take(Some("StopCompShareInstance"), &p).is_none());
+        assert_eq!(f.take(Some(a), &p).unwrap().applied, 1);
+        assert!(!f.list()[0].exhausted);
+        assert_eq!(f.take(Some(a), &p).unwrap().applied, 2);
+        assert!(f.take(Some(a), &p).is_none());
+        assert_eq!(f.list().len(), 1);
+        assert!(f.list()[0].exhausted);
+        assert_eq!(f.list()[0].applied, 2);
+        assert!(f.remove(f.list()[0].id));
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn an_action_outside_the_catalogue_is_refused_with_the_nearest() {
+        let mut f = Faults::default();
+        let e = f
+            .add(rule(
+                r#"{"action":"DescribeCompShareInstances","http_status":503}"#,
+            ))
+            .unwrap_err();
+        assert!(e.contains("did you mean DescribeCompShareInstance?"), "{e}");
     }
 
     #[test]
@@ -246,7 +279,7 @@ mod tests {
     fn bad_rules_are_refused_with_a_reason() {
         let mut f = Faults::default();
         for bad in [
-            r#"{"action":"A"}"#,
+            r#"{"action":"DescribeCompShareInstance"}"#,
             r#"{"http_status":418}"#,
             r#"{"ret_code":0}"#,
             r#"{"http_status":503,"probability":1.5}"#,

@@ -1,7 +1,7 @@
 //! The request journal: every request the API received, with what was
-//! answered and why, in a bounded ring buffer. Secrets never enter it: the
-//! signature and password values are redacted, private keys are never part
-//! of a request.
+//! answered and why, in a ring buffer bounded in entries and in bytes, read
+//! in pages. Secrets never enter it: the signature and password values are
+//! redacted, private keys are never part of a request.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -12,6 +12,20 @@ pub const REDACTED_PARAMS: &[&str] = &["Signature", "Password"];
 
 /// What the journal holds unless told otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
+/// The bytes of recorded text the journal holds unless told otherwise; the
+/// oldest entries go first when a new one would pass it.
+pub const DEFAULT_JOURNAL_BYTES: usize = 32 * 1024 * 1024;
+/// The most bytes of parameters one entry keeps (keys and values, after
+/// clipping); later parameters are counted, not recorded.
+pub const MAX_JOURNAL_ENTRY_PARAMS_BYTES: usize = 64 * 1024;
+/// The most bytes of a message or of a 171's canonical string an entry keeps.
+pub const MAX_JOURNAL_TEXT: usize = 64 * 1024;
+/// Entries a page of `GET /_mock/requests` holds unless told otherwise, and
+/// at most.
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// A page stops early once its entries weigh this many bytes (it always
+/// holds at least one), so no answer grows with the journal.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +62,10 @@ pub struct Entry {
     pub fault: Option<u64>,
     /// Time spent, microseconds.
     pub duration_micros: u64,
+    /// The client closed the connection before the answer (during a fault
+    /// rule's delay); `HttpStatus` is then 499 and nothing was answered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned: bool,
     /// What the upstream made of it, when the mock runs with `--upstream`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream: Option<UpstreamNote>,
@@ -90,21 +108,62 @@ impl Filter {
 /// The ring buffer.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    /// Entries with their parameters packed (unpacked into the entry when
-    /// it is read) and the start of their answer.
-    entries: VecDeque<(Entry, PackedParams, KeptAnswer)>,
+    /// Entries with their parameters packed and their weight; the packed
+    /// ones are unpacked into the entry when it is read.
+    entries: VecDeque<(Entry, PackedParams, KeptAnswer, usize)>,
     capacity: usize,
+    budget: usize,
+    bytes: usize,
     next_seq: u64,
 }
 
+/// One page of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Page {
+    /// Entries on this page.
+    pub count: usize,
+    /// Entries matching the filter in the whole journal.
+    pub total: usize,
+    /// The entries, oldest first.
+    pub requests: Vec<Entry>,
+    /// The `after` of the next page; none when this is the last.
+    pub next: Option<u64>,
+}
+
 impl Journal {
-    /// A journal keeping the last `capacity` requests (0 keeps none).
+    /// A journal keeping the last `capacity` requests (0 keeps none) within
+    /// [`DEFAULT_JOURNAL_BYTES`].
     pub fn new(capacity: usize) -> Self {
+        Journal::with_budget(capacity, DEFAULT_JOURNAL_BYTES)
+    }
+
+    /// A journal keeping the last `capacity` requests that fit in `budget`
+    /// bytes (as [`Journal::bytes`] counts them).
+    pub fn with_budget(capacity: usize, budget: usize) -> Self {
         Journal {
             entries: VecDeque::with_capacity(capacity.min(4096)),
             capacity,
+            budget,
+            bytes: 0,
             next_seq: 1,
         }
+    }
+
+    /// The bytes the entries weigh now: their recorded text and a fixed
+    /// part per entry.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Records an entry, giving it its sequence number; the oldest goes when full.
@@ -114,30 +173,50 @@ impl Journal {
 
     /// Records an entry whose parameters are packed (they are added to the
     /// entry's own when it is read): the cheap way to keep every request.
+    /// The oldest go when it is full, in entries or in bytes; the message
+    /// and a 171's canonical string are clipped to [`MAX_JOURNAL_TEXT`].
     pub fn record_packed(&mut self, entry: Entry, params: PackedParams) {
         self.record_answered(entry, params, KeptAnswer::default());
     }
 
-    /// Records an entry with its packed parameters and its answer.
+    /// Records an entry with its packed parameters and the start of its
+    /// answer, as [`Journal::record_packed`] does.
     pub fn record_answered(&mut self, mut entry: Entry, params: PackedParams, answer: KeptAnswer) {
         entry.seq = self.next_seq;
         self.next_seq += 1;
         if self.capacity == 0 {
             return;
         }
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+        if let Some(m) = &mut entry.message {
+            clip_in_place(m, MAX_JOURNAL_TEXT);
         }
-        self.entries.push_back((entry, params, answer));
+        if let Some(d) = &mut entry.signature {
+            clip_in_place(&mut d.canonical, MAX_JOURNAL_TEXT);
+        }
+        let weight = weight(&entry, &params) + answer.weight();
+        if self.entries.len() == self.capacity {
+            self.pop_oldest();
+        }
+        self.entries.push_back((entry, params, answer, weight));
+        self.bytes += weight;
+        while self.bytes > self.budget {
+            self.pop_oldest();
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some((_, _, _, w)) = self.entries.pop_front() {
+            self.bytes -= w;
+        }
     }
 
     /// The entry of sequence number `seq`, with its answer, if still kept.
     pub fn find(&self, seq: u64) -> Option<(Entry, KeptAnswer)> {
         let at = self
             .entries
-            .binary_search_by_key(&seq, |(e, _, _)| e.seq)
+            .binary_search_by_key(&seq, |(e, _, _, _)| e.seq)
             .ok()?;
-        let (e, packed, answer) = &self.entries[at];
+        let (e, packed, answer, _) = &self.entries[at];
         let mut e = e.clone();
         packed.unpack_into(&mut e.params);
         Some((e, answer.clone()))
@@ -155,9 +234,9 @@ impl Journal {
             .entries
             .iter_mut()
             .rev()
-            .find(|(e, _, _)| e.request_id == request_id)
+            .find(|(e, _, _, _)| e.request_id == request_id)
         {
-            Some((e, packed, _)) => {
+            Some((e, packed, _, _)) => {
                 change(e, packed);
                 true
             }
@@ -169,26 +248,91 @@ impl Journal {
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|(e, _, _)| filter.matches(e))
-            .map(|(e, packed, _)| {
-                let mut e = e.clone();
-                packed.unpack_into(&mut e.params);
-                e
-            })
+            .filter(|(e, _, _, _)| filter.matches(e))
+            .map(unpacked)
             .collect()
+    }
+
+    /// A page of the entries matching the filter: those after sequence
+    /// number `after`, oldest first, at most `limit` of them and stopping
+    /// once they weigh [`MAX_PAGE_BYTES`] (never empty when one matches).
+    pub fn page(&self, filter: &Filter, after: u64, limit: usize) -> Page {
+        let start = self.entries.partition_point(|(e, _, _, _)| e.seq <= after);
+        let mut requests = Vec::new();
+        let mut weight = 0usize;
+        let mut last = None;
+        let mut more = false;
+        for item in self
+            .entries
+            .range(start..)
+            .filter(|(e, _, _, _)| filter.matches(e))
+        {
+            // The page lists entries without their answers.
+            let listed = item.3 - item.2.weight();
+            if requests.len() == limit || (!requests.is_empty() && weight + listed > MAX_PAGE_BYTES)
+            {
+                more = true;
+                break;
+            }
+            weight += listed;
+            last = Some(item.0.seq);
+            requests.push(unpacked(item));
+        }
+        Page {
+            count: requests.len(),
+            total: self.count(filter),
+            requests,
+            next: if more { last } else { None },
+        }
     }
 
     /// How many entries match.
     pub fn count(&self, filter: &Filter) -> usize {
         self.entries
             .iter()
-            .filter(|(e, _, _)| filter.matches(e))
+            .filter(|(e, _, _, _)| filter.matches(e))
             .count()
     }
 
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.entries.shrink_to(4096);
+        self.bytes = 0;
+    }
+}
+
+fn unpacked((e, packed, _, _): &(Entry, PackedParams, KeptAnswer, usize)) -> Entry {
+    let mut e = e.clone();
+    packed.unpack_into(&mut e.params);
+    e
+}
+
+/// What an entry weighs against the budget: its text, the packed
+/// parameters' offsets and a fixed part for the entry itself.
+fn weight(e: &Entry, p: &PackedParams) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    std::mem::size_of::<(Entry, PackedParams, KeptAnswer, usize)>()
+        + p.text.len()
+        + p.ends.len() * std::mem::size_of::<(u32, u32)>()
+        + e.params
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 64)
+            .sum::<usize>()
+        + e.request_id.len()
+        + opt(&e.action)
+        + opt(&e.account)
+        + opt(&e.form)
+        + opt(&e.message)
+        + opt(&e.refused_by)
+        + e.signature.as_ref().map_or(0, |d| {
+            d.canonical.len() + d.hints.iter().map(String::len).sum::<usize>()
+        })
+}
+
+fn clip_in_place(s: &mut String, max: usize) {
+    if s.len() > max {
+        *s = cut(s, max);
     }
 }
 
@@ -200,12 +344,15 @@ pub const MAX_JOURNAL_VALUE: usize = 1024;
 
 /// The parameters as the journal keeps them: secrets replaced, and bounded
 /// (at most [`MAX_JOURNAL_PARAMS`] pairs, values cut to [`MAX_JOURNAL_VALUE`]
-/// bytes) so a hostile request cannot fill memory through the journal.
+/// bytes, [`MAX_JOURNAL_ENTRY_PARAMS_BYTES`] in all: the first pair that
+/// does not fit and those after it are only counted) so a hostile request
+/// cannot fill memory through the journal.
 pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut skipped = 0usize;
+    let mut bytes = 0usize;
     for (k, v) in params {
-        if out.len() == MAX_JOURNAL_PARAMS {
+        if skipped > 0 || out.len() == MAX_JOURNAL_PARAMS {
             skipped += 1;
             continue;
         }
@@ -214,7 +361,13 @@ pub fn redact<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<
         } else {
             cut(v, MAX_JOURNAL_VALUE)
         };
-        out.insert(cut(k, MAX_JOURNAL_VALUE), value);
+        let key = cut(k, MAX_JOURNAL_VALUE);
+        if bytes + key.len() + value.len() > MAX_JOURNAL_ENTRY_PARAMS_BYTES {
+            skipped += 1;
+            continue;
+        }
+        bytes += key.len() + value.len();
+        out.insert(key, value);
     }
     if skipped > 0 {
         out.insert(
@@ -251,19 +404,24 @@ impl PackedParams {
             (n + 1, b + k.len() + v.len().min(MAX_JOURNAL_VALUE + 3))
         });
         out.text
-            .reserve(bytes.min(MAX_JOURNAL_PARAMS * 2 * MAX_JOURNAL_VALUE));
+            .reserve(bytes.min(MAX_JOURNAL_ENTRY_PARAMS_BYTES + 64));
         out.ends.reserve(count.min(MAX_JOURNAL_PARAMS) + 2);
         let mut skipped = 0usize;
         for (k, v) in params {
-            if out.ends.len() == MAX_JOURNAL_PARAMS {
+            if skipped > 0 || out.ends.len() == MAX_JOURNAL_PARAMS {
                 skipped += 1;
                 continue;
             }
-            if is_secret(k) {
-                out.push(k, "<redacted>");
+            let value = if is_secret(k) {
+                std::borrow::Cow::Borrowed("<redacted>")
             } else {
-                out.push(k, clipped(v, MAX_JOURNAL_VALUE).as_ref());
+                clipped(v, MAX_JOURNAL_VALUE)
+            };
+            if out.text.len() + k.len() + value.len() > MAX_JOURNAL_ENTRY_PARAMS_BYTES {
+                skipped += 1;
+                continue;
             }
+            out.push(k, value.as_ref());
         }
         if skipped > 0 {
             out.push("…", &format!("{skipped} more parameters not recorded"));
@@ -293,6 +451,31 @@ impl PackedParams {
     }
 }
 
+fn is_secret(key: &str) -> bool {
+    REDACTED_PARAMS
+        .iter()
+        .any(|r| key == *r || key.strip_suffix(r).is_some_and(|head| head.ends_with('.')))
+}
+
+/// `s` cut to at most `max` bytes on a character boundary and marked with `…`.
+fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(cut(s, max))
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 /// The most bytes of an answer body a journal entry keeps.
 pub const MAX_JOURNAL_ANSWER: usize = 8 * 1024;
 
@@ -320,6 +503,11 @@ impl KeptAnswer {
             bytes,
             size: body.len(),
         }
+    }
+
+    /// What the kept part weighs against the journal's byte budget.
+    fn weight(&self) -> usize {
+        self.bytes.len()
     }
 
     /// Size of the whole answer body, in bytes.
@@ -393,31 +581,6 @@ fn string_end(s: &str) -> Option<usize> {
     None
 }
 
-fn is_secret(key: &str) -> bool {
-    REDACTED_PARAMS
-        .iter()
-        .any(|r| key == *r || key.strip_suffix(r).is_some_and(|head| head.ends_with('.')))
-}
-
-/// `s` cut to at most `max` bytes on a character boundary and marked with `…`.
-fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.len() <= max {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    std::borrow::Cow::Owned(cut(s, max))
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
 /// What the journal says of a request's trip to the upstream.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -480,6 +643,7 @@ mod tests {
             signature: None,
             fault: None,
             duration_micros: 0,
+            abandoned: false,
             upstream: None,
         }
     }
@@ -505,10 +669,18 @@ mod tests {
     fn a_huge_request_is_recorded_bounded() {
         let keys: Vec<String> = (0..1000).map(|i| format!("k{i:04}")).collect();
         let big = "x".repeat(5000);
-        let r = redact(keys.iter().map(|k| (k.as_str(), big.as_str())));
+        let r = redact(keys.iter().map(|k| (k.as_str(), "v")));
         assert_eq!(r.len(), MAX_JOURNAL_PARAMS + 1);
         assert_eq!(r["…"], "800 more parameters not recorded");
+        let r = redact(keys.iter().map(|k| (k.as_str(), big.as_str())));
         assert!(r["k0000"].len() <= MAX_JOURNAL_VALUE + 3);
+        let kept = r.len() - 1;
+        assert_eq!(
+            r["…"],
+            format!("{} more parameters not recorded", 1000 - kept)
+        );
+        let bytes: usize = r.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(bytes <= MAX_JOURNAL_ENTRY_PARAMS_BYTES + 64, "{bytes}");
     }
 
     #[test]
@@ -550,6 +722,31 @@ mod tests {
         assert_eq!(e.params["Password"], "<redacted>");
         assert_eq!(e.params["Signature"], "<redacted>");
         assert_eq!(e.params.len(), 3);
+    }
+
+    #[test]
+    fn the_journal_keeps_within_its_byte_budget_and_pages() {
+        let mut j = Journal::with_budget(1000, 1_000_000);
+        let big = "v".repeat(MAX_JOURNAL_VALUE);
+        let keys: Vec<String> = (0..150).map(|i| format!("K{i:03}")).collect();
+        for _ in 0..100 {
+            let packed = PackedParams::redacted(keys.iter().map(|k| (k.as_str(), big.as_str())));
+            assert!(packed.text.len() <= MAX_JOURNAL_ENTRY_PARAMS_BYTES);
+            j.record_packed(entry("A", 0), packed);
+            assert!(j.bytes() <= 1_000_000, "{}", j.bytes());
+        }
+        assert!((10..20).contains(&j.len()), "{}", j.len());
+        let newest = j.query(&Filter::default()).last().unwrap().clone();
+        assert_eq!(newest.seq, 100, "the oldest go first");
+        assert!(newest.params["…"].ends_with("more parameters not recorded"));
+        let page = j.page(&Filter::default(), 0, 3);
+        assert_eq!((page.count, page.total), (3, j.len()));
+        let rest = j.page(&Filter::default(), page.next.unwrap(), 1000);
+        assert_eq!(rest.count, j.len() - 3);
+        assert_eq!(rest.next, None);
+        assert_eq!(rest.requests[0].seq, page.requests[2].seq + 1);
+        j.clear();
+        assert_eq!(j.bytes(), 0);
     }
 
     #[test]

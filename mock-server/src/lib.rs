@@ -55,6 +55,7 @@ pub mod compare;
 pub mod domain;
 pub mod error;
 mod paging;
+pub mod suggest;
 mod sync;
 pub mod wire;
 

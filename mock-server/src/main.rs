@@ -30,6 +30,9 @@ struct Args {
     /// How many requests the journal (GET /_mock/requests) keeps.
     #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_SIZE", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_SIZE)]
     journal_size: usize,
+    /// How many bytes of recorded requests the journal keeps; the oldest go first.
+    #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_BYTES", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_BYTES)]
+    journal_bytes: usize,
     /// Seed that makes generated ids and request ids reproducible.
     #[arg(long, env = "COMPSHARE_MOCK_SEED")]
     seed: Option<u64>,
@@ -192,6 +195,7 @@ async fn run(
         fixtures,
         body_limit: args.body_limit,
         journal_size: args.journal_size,
+        journal_bytes: args.journal_bytes,
         seed: args.seed,
         timings: Timings {
             boot_seconds: args.boot_seconds,
@@ -211,6 +215,10 @@ async fn run(
             eprintln!("compshare-mock: state file refused (left as it is): {e}");
             return std::process::ExitCode::from(2);
         }
+    }
+    if let Err(e) = shared.claim_state_file() {
+        eprintln!("compshare-mock: {e}");
+        return std::process::ExitCode::from(2);
     }
     let shutdown = shutdown_signal();
     // A closed stdout must not stop the mock: write errors are ignored.

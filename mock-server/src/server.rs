@@ -87,6 +87,7 @@ impl MockServer {
         shared
             .restore()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        shared.claim_state_file().map_err(std::io::Error::other)?;
         let (tx, rx) = oneshot::channel();
         let serving = serve(listener, shared.clone(), async {
             let _ = rx.await;

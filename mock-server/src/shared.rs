@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::faults::Faults;
 use crate::fixtures::Fixtures;
-use crate::journal::{Journal, DEFAULT_JOURNAL_SIZE};
-use crate::state::{IdGen, State, Timings};
+use crate::journal::{Journal, DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE};
+use crate::state::{IdGen, IdStreams, State, Timings};
 use crate::sync::{lock, read, write};
 
 /// Where the binary listens unless told otherwise: loopback only.
@@ -29,6 +29,8 @@ pub struct Config {
     pub body_limit: usize,
     /// How many requests the journal keeps.
     pub journal_size: usize,
+    /// How many bytes of recorded requests the journal keeps.
+    pub journal_bytes: usize,
     /// Seed for generated ids and request ids (random when absent).
     pub seed: Option<u64>,
     /// How long transitions take on the virtual clock.
@@ -51,6 +53,7 @@ impl Default for Config {
             fixtures: Fixtures::builtin(),
             body_limit: DEFAULT_BODY_LIMIT,
             journal_size: DEFAULT_JOURNAL_SIZE,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
             seed: None,
             timings: Timings::default(),
             admin_token: None,
@@ -78,6 +81,9 @@ pub struct Shared {
     request_ids: Mutex<IdGen>,
     /// The seed in force.
     seed: Mutex<Option<u64>>,
+    /// Held while saving: one save at a time, each of the state as it is
+    /// when its turn comes.
+    saving: Mutex<()>,
     /// The settings the mock was started with.
     pub config: Config,
 }
@@ -86,13 +92,19 @@ impl Shared {
     /// Builds the shared state of a configuration.
     pub fn new(mut config: Config) -> Self {
         let fixtures = std::mem::take(&mut config.fixtures);
+        let mut initial = State::default();
+        initial.ids = IdStreams::random();
         let shared = Shared {
-            state: RwLock::new(State::default()),
+            state: RwLock::new(initial),
             fixtures: RwLock::new(fixtures),
-            journal: Arc::new(Mutex::new(Journal::new(config.journal_size))),
+            journal: Arc::new(Mutex::new(Journal::with_budget(
+                config.journal_size,
+                config.journal_bytes,
+            ))),
             faults: Mutex::new(Faults::default()),
             request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),
+            saving: Mutex::new(()),
             config,
         };
         if let Some(seed) = shared.config.seed {
@@ -103,20 +115,26 @@ impl Shared {
     }
 
     /// Rebuilds the state from the loaded fixtures; with a seed in force the
-    /// generated ids start over, so a replayed flow gets the same ids.
+    /// generated ids start over, so a replayed flow gets the same ids;
+    /// without one they go on, so no id comes twice.
     pub fn reset(&self) {
         let fixtures = read(&self.fixtures);
         let mut state = fixtures.state();
         state.timings = self.config.timings;
-        if let Some(seed) = *lock(&self.seed) {
-            state.ids = IdGen::seeded(seed);
-        }
-        *write(&self.state) = state;
+        let seed = *lock(&self.seed);
+        let mut current = write(&self.state);
+        state.ids = match seed {
+            Some(seed) => IdStreams::seeded(seed),
+            None => std::mem::take(&mut current.ids),
+        };
+        *current = state;
     }
 
     /// Loads the state file, if one is configured and exists: `Ok(true)` when
     /// it was loaded, an error naming the problem when it is corrupt (the
-    /// file is left as it is).
+    /// file is left as it is). A loaded state's ids move to a fresh epoch,
+    /// so ids handed out after the file's last save, before a crash, never
+    /// come again; [`Shared::claim_state_file`] writes that down.
     pub fn restore(&self) -> Result<bool, String> {
         let Some(path) = &self.config.state_file else {
             return Ok(false);
@@ -125,6 +143,7 @@ impl Shared {
         match crate::state::persist::load(path)? {
             Some(mut state) => {
                 state.canned = read(&self.fixtures).responses.clone();
+                state.ids.next_epoch();
                 *write(&self.state) = state;
                 Ok(true)
             }
@@ -132,14 +151,32 @@ impl Shared {
         }
     }
 
+    /// Writes the state file at start, after [`Shared::restore`] and before
+    /// the first answer: it records the run's id epoch, and a file that
+    /// cannot be written is found now rather than at shutdown. Nothing to do
+    /// without a state file.
+    pub fn claim_state_file(&self) -> Result<(), String> {
+        match &self.config.state_file {
+            None => Ok(()),
+            Some(path) => self.save().map(|_| ()).map_err(|e| {
+                format!(
+                    "cannot write the state file {} (its directory must exist and be writable): {e}",
+                    path.display()
+                )
+            }),
+        }
+    }
+
     /// Saves the state to the state file atomically; an error when none is
-    /// configured or the write fails.
+    /// configured or the write fails. Saves happen one at a time, each of
+    /// the state as it is when its turn comes.
     pub fn save(&self) -> Result<std::path::PathBuf, String> {
         let Some(path) = &self.config.state_file else {
             return Err("no state file: start the mock with --state FILE to save".to_owned());
         };
-        let state = read(&self.state);
-        crate::state::persist::save(&state, path)
+        let _turn = lock(&self.saving);
+        let snapshot = read(&self.state).snapshot();
+        crate::state::persist::save_snapshot(&snapshot, path)
             .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
         Ok(path.clone())
     }
@@ -155,7 +192,7 @@ impl Shared {
         *lock(&self.seed) = Some(seed);
         *lock(&self.request_ids) = IdGen::seeded(seed ^ 0x5eed);
         lock(&self.faults).seed(seed);
-        write(&self.state).ids = IdGen::seeded(seed);
+        write(&self.state).ids = IdStreams::seeded(seed);
     }
 
     /// The seed in force.

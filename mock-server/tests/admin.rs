@@ -223,8 +223,13 @@ async fn fault_rules_shape_answers_then_retire() {
     )
     .await;
     let (_, listed) = admin(&server, "GET", "/faults", None).await;
-    assert_eq!(listed["Faults"].as_array().unwrap().len(), 1);
-    let id = listed["Faults"][0]["id"].as_u64().unwrap();
+    assert_eq!(listed["Faults"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listed["Faults"][0]["exhausted"], true,
+        "used up, still listed"
+    );
+    assert_eq!(listed["Faults"][1]["exhausted"], false);
+    let id = listed["Faults"][1]["id"].as_u64().unwrap();
     let (status, _) = admin(&server, "DELETE", &format!("/faults/{id}"), None).await;
     assert_eq!(status, 200);
     let (status, _) = admin(&server, "DELETE", &format!("/faults/{id}"), None).await;

@@ -239,8 +239,11 @@ fn a_kill_at_any_point_of_a_save_leaves_a_file_that_loads() {
     for _ in 0..5 {
         create_instance(&url);
     }
+    let began = Instant::now();
     let (status, _) = post(&url, "/_mock/save", "");
     assert_eq!(status, 200);
+    // Kills land anywhere in the first two saves, however fast this machine.
+    let save_millis = began.elapsed().as_millis() as u64;
     let _ = child.kill();
     let _ = child.wait();
     assert!(loads(&file));
@@ -262,7 +265,7 @@ fn a_kill_at_any_point_of_a_save_leaves_a_file_that_loads() {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(100 + rng % 700));
+        std::thread::sleep(Duration::from_millis(50 + rng % (2 * save_millis + 1)));
         child.kill().unwrap();
         let _ = child.wait();
         let _ = saver.join();
@@ -290,4 +293,179 @@ fn a_kill_at_any_point_of_a_save_leaves_a_file_that_loads() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn concurrent_saves_all_succeed_and_an_acknowledged_save_survives_a_kill() {
+    let dir = temp_dir("concurrent-save");
+    let file = dir.join("state.json");
+    let arg = file.to_str().unwrap().to_owned();
+    let mut failures = Vec::new();
+    for round in 0..10 {
+        let (mut child, url) = start(&["--state", &arg]);
+        let id = create_instance(&url);
+        // Pairs of saves at once: each must be answered 200.
+        for _ in 0..10 {
+            let savers: Vec<_> = (0..2)
+                .map(|_| {
+                    let url = url.clone();
+                    std::thread::spawn(move || post(&url, "/_mock/save", ""))
+                })
+                .collect();
+            for s in savers {
+                let (status, body) = s.join().unwrap();
+                if status != 200 {
+                    failures.push(format!("round {round}: {status} {body}"));
+                }
+            }
+        }
+        // Killed right after an acknowledged save: the file holds it.
+        child.kill().unwrap();
+        let _ = child.wait();
+        let state = compshare_mock::state::persist::load(&file);
+        match state {
+            Ok(Some(s)) => assert!(
+                s.instances().any(|i| i.uhost_id == id),
+                "round {round}: the saved instance is gone"
+            ),
+            other => panic!("round {round}: the file does not load: {:?}", other.err()),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_state_file_is_readable_by_its_owner_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("mode");
+    let file = dir.join("state.json");
+    let (mut child, url) = start(&["--state", file.to_str().unwrap()]);
+    let (status, _) = post(&url, "/_mock/save", "");
+    assert_eq!(status, 200);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "after a save: {mode:o}");
+    // An existing file of wider mode is replaced by one of mode 0600.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(terminate(&mut child).success());
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "after shutdown: {mode:o}");
+}
+
+#[test]
+fn a_state_file_that_cannot_be_written_is_refused_at_start_with_exit_2() {
+    let dir = temp_dir("nodir");
+    let file = dir.join("missing").join("state.json");
+    let mut child = Running(
+        Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--state"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the mock started with a state file it cannot write"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2), "{status:?}");
+    let err = stderr_of(child);
+    assert!(
+        err.contains("cannot write the state file") && err.contains("missing"),
+        "{err}"
+    );
+}
+
+/// Creates `n` instances and returns their ids.
+fn create_instances(url: &str, n: usize) -> Vec<String> {
+    (0..n).map(|_| create_instance(url)).collect()
+}
+
+/// Every id the mock's state holds (instances, their disks, images).
+fn ids_in_state(url: &str) -> Vec<String> {
+    let v: serde_json::Value = reqwest::blocking::get(format!("{url}/_mock/state"))
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut out = Vec::new();
+    for i in v["Instances"].as_array().unwrap() {
+        out.push(i["uhost_id"].as_str().unwrap().to_owned());
+        for d in i["disks"].as_array().into_iter().flatten() {
+            out.push(d["disk_id"].as_str().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn ids_never_come_back_after_a_crash_seeded_or_not() {
+    for seed in [None, Some("42")] {
+        let dir = temp_dir(&format!("crash-ids-{}", seed.unwrap_or("none")));
+        let file = dir.join("state.json");
+        let arg = file.to_str().unwrap().to_owned();
+        let mut args = vec!["--state", arg.as_str()];
+        if let Some(s) = seed {
+            args.extend(["--seed", s]);
+        }
+        let mut issued = std::collections::BTreeSet::new();
+        for round in 0..3 {
+            let (mut child, url) = start(&args);
+            let (status, _) = post(&url, "/_mock/save", "");
+            assert_eq!(status, 200);
+            for id in create_instances(&url, 3) {
+                assert!(
+                    issued.insert(id.clone()),
+                    "seed {seed:?}, round {round}: {id} was issued before the crash"
+                );
+            }
+            for id in ids_in_state(&url) {
+                if id.starts_with("bsm-") {
+                    issued.insert(id);
+                }
+            }
+            child.kill().unwrap();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn the_journal_keeps_within_its_byte_budget() {
+    let (_child, url) = start(&["--journal-bytes", "262144", "--body-limit", "4194304"]);
+    let value = "v".repeat(1024);
+    let c = reqwest::blocking::Client::new();
+    for _ in 0..20 {
+        let names: Vec<String> = (0..100).map(|i| format!("Unknown{i:03}")).collect();
+        let mut params: Vec<(&str, &str)> =
+            names.iter().map(|n| (n.as_str(), value.as_str())).collect();
+        params.push(("Region", "cn-wlcb"));
+        let pairs = compshare_protocol::signed::call(
+            "DescribeCompShareCustomImages",
+            &params,
+            "my_public_key",
+            "my_private_key",
+        );
+        let v: serde_json::Value = c.post(&url).form(&pairs).send().unwrap().json().unwrap();
+        assert_eq!(v["RetCode"], 0, "{v}");
+    }
+    let j: serde_json::Value = reqwest::blocking::get(format!("{url}/_mock/requests"))
+        .unwrap()
+        .json()
+        .unwrap();
+    let seqs: Vec<u64> = j["Requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Seq"].as_u64().unwrap())
+        .collect();
+    assert!((2..=3).contains(&seqs.len()), "{seqs:?}");
+    assert_eq!(seqs.last(), Some(&20), "the newest stay");
 }

@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "base",
         &[
-            "domain", "canned", "compare", "wire", "error", "sync", "paging",
+            "domain", "canned", "compare", "suggest", "wire", "error", "sync", "paging",
         ],
     ),
     ("state", &["state", "fixtures"]),

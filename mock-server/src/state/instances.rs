@@ -256,7 +256,7 @@ impl State {
                     size: *size,
                 });
             }
-            let octets = self.ids.next_u64();
+            let octets = self.ids.draw("ip");
             let mut inst = Instance {
                 uhost_id: uhost_id.clone(),
                 account_id: account.account_id.clone(),

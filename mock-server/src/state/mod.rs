@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod id_streams;
 pub mod ids;
 pub mod images;
 pub mod instances;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 pub use accounts::Account;
 pub use clock::Clock;
+pub use id_streams::IdStreams;
 pub use ids::IdGen;
 pub use images::{CompShareImage, ImageUpdate, Images, Listing, Page, Publication, StoredImage};
 pub use instances::{Disk, Instance, InstanceSpec, InstanceState};
@@ -69,8 +71,8 @@ pub struct State {
     seq: u64,
     /// The virtual clock.
     pub clock: Clock,
-    /// The id generator.
-    pub ids: IdGen,
+    /// The id streams, one per kind of id.
+    pub ids: IdStreams,
     /// How long things take.
     pub timings: Timings,
 }
@@ -80,7 +82,7 @@ impl State {
     /// canned answers, with no instances; `fixtures` builds one from a set.
     pub fn new(accounts: &[Account], images: Images, canned: CannedAnswers) -> Self {
         let mut s = State {
-            ids: IdGen::random(),
+            ids: IdStreams::random(),
             images,
             canned,
             ..State::default()
@@ -205,7 +207,7 @@ mod tests {
     #[test]
     fn no_id_is_handed_out_twice_not_even_a_deleted_or_loaded_one() {
         let seed = 7;
-        let taken = IdGen::seeded(seed).id("compshareImage-", 12);
+        let taken = IdStreams::seeded(seed).id("compshareImage-", 12);
         let mut fixtures = Fixtures::builtin();
         let owner = fixtures.accounts[0].clone();
         fixtures.images.push(CompShareImage {
@@ -219,7 +221,7 @@ mod tests {
             ..CompShareImage::default()
         });
         let mut state = fixtures.state();
-        state.ids = IdGen::seeded(seed);
+        state.ids = IdStreams::seeded(seed);
         let made = state
             .create_custom_image(&owner, "uhost-demo0run", "a", "", None)
             .unwrap();
@@ -230,7 +232,7 @@ mod tests {
         state
             .terminate_custom_image(&owner.account_id, &taken)
             .unwrap();
-        state.ids = IdGen::seeded(seed);
+        state.ids = IdStreams::seeded(seed);
         let again = state
             .create_custom_image(&owner, "uhost-demo0run", "b", "", None)
             .unwrap();

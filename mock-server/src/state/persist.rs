@@ -10,10 +10,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Account, Clock, CompShareImage, IdGen, Images, Instance, State, Timings};
+use super::{Account, Clock, CompShareImage, IdStreams, Images, Instance, State, Timings};
 
 /// The format version written in every file.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
+/// The oldest format still read: format 1 kept one id generator, read as
+/// id streams in an epoch of their own.
+pub const OLDEST_FORMAT: u32 = 1;
 
 /// The saved form of a [`State`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,8 +40,8 @@ pub struct Snapshot {
     pub seq: u64,
     /// The virtual clock.
     pub clock: Clock,
-    /// The id generator, so ids continue where they stopped.
-    pub ids: IdGen,
+    /// The id streams, so ids continue where they stopped.
+    pub ids: IdStreams,
     /// Durations.
     pub timings: Timings,
 }
@@ -87,8 +90,11 @@ impl State {
     /// Rebuilds a state from its saved form, checking that it holds
     /// together: known accounts, unique ids, owners and images that exist.
     pub fn from_snapshot(s: Snapshot) -> Result<State, String> {
-        if s.format != FORMAT {
-            return Err(format!("format {} is not {FORMAT}", s.format));
+        if !(OLDEST_FORMAT..=FORMAT).contains(&s.format) {
+            return Err(format!(
+                "format {} is not one of {OLDEST_FORMAT} to {FORMAT}",
+                s.format
+            ));
         }
         let mut state = State {
             clock: s.clock,
@@ -175,13 +181,16 @@ impl State {
     }
 }
 
-/// Writes a file atomically: `write` fills a temporary file beside `path`,
-/// which is flushed, fsynced and renamed over `path`, then the directory is
-/// fsynced. A crash at any point leaves either the old file or the new one.
+/// Writes a file atomically: `write` fills a temporary file beside `path`
+/// (a name of its own for every write, created readable by the owner
+/// alone), which is flushed, fsynced and renamed over `path`, then the
+/// directory is fsynced. A crash at any point leaves either the old file or
+/// the new one, and once this returns the new one survives a crash.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -190,24 +199,35 @@ pub fn write_atomic(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
+        let file = create_private(&tmp)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         write(&mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        std::fs::File::open(dir)?.sync_all()
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates a new file readable and writable by its owner alone (it holds
+/// private keys); an existing file of that name is an error.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Removes temporary files that saves interrupted by a crash left beside
@@ -233,9 +253,13 @@ pub fn clean_leftovers(path: &Path) {
 
 /// Saves a state to `path` atomically.
 pub fn save(state: &State, path: &Path) -> std::io::Result<()> {
-    let snapshot = state.snapshot();
+    save_snapshot(&state.snapshot(), path)
+}
+
+/// Saves a snapshot to `path` atomically.
+pub fn save_snapshot(snapshot: &Snapshot, path: &Path) -> std::io::Result<()> {
     write_atomic(path, |out| {
-        serde_json::to_writer(out, &snapshot).map_err(std::io::Error::other)
+        serde_json::to_writer(out, snapshot).map_err(std::io::Error::other)
     })
 }
 
@@ -328,5 +352,10 @@ mod tests {
         snap.format = 99;
         std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
         assert!(load(&path).unwrap_err().contains("format 99"));
+        let mut old = serde_json::to_value(Fixtures::builtin().state().snapshot()).unwrap();
+        old["format"] = 1.into();
+        old["ids"] = serde_json::json!({"state": 5});
+        std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+        assert!(load(&path).unwrap().is_some(), "format 1 still loads");
     }
 }
