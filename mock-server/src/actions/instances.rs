@@ -292,7 +292,7 @@ pub fn render_instance(i: &Instance) -> Value {
         "UpdateTime": i.create_time.max(i.start_time).max(i.stop_time),
         "DiskSet": disks,
         "TotalDiskSpace": i.total_disk_space(),
-        "IPSet": [{"IP": i.ip, "Type": "Private", "Default": "true", "IPMode": "IPv4", "Bandwidth": 0, "Weight": 0}],
+        "IPSet": [private_ip(i)],
         "InstancePrice": i.price,
         "InstanceType": "G",
         "OsType": "Linux",
@@ -310,4 +310,49 @@ pub fn render_instance(i: &Instance) -> Value {
         }
     }
     Value::Object(m)
+}
+
+/// The instance's private IP as an `IPSet` entry. Its network ids are
+/// derived from what the state keeps (the account, the region, the instance
+/// id), so they are the same in every answer and after a restart from a
+/// state file: one VPC and one subnet per account and region, one MAC per
+/// instance. `IPId` and `NetworkInterfaceId` are empty, as the API reference
+/// has them for a private IP on the default (not an elastic) interface.
+fn private_ip(i: &Instance) -> Value {
+    let region = i.zone.rsplit_once('-').map_or(i.zone.as_str(), |(r, _)| r);
+    let network = derived(&[&i.account_id, region]);
+    let own = derived(&[&i.uhost_id]);
+    json!({
+        "IP": i.ip,
+        "IPId": "",
+        "Type": "Private",
+        "Default": "true",
+        "IPMode": "IPv4",
+        "Bandwidth": 0,
+        "Weight": 0,
+        "Mac": format!("52:54:00:{:02x}:{:02x}:{:02x}", own[0], own[1], own[2]),
+        "NetworkInterfaceId": "",
+        "VPCId": format!("uvnet-{}", base36(&network[..8])),
+        "SubnetId": format!("subnet-{}", base36(&network[8..16])),
+    })
+}
+
+/// Twenty bytes that depend only on `parts`.
+fn derived(parts: &[&str]) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+/// One lower-case base-36 character per byte.
+fn base36(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % 36] as char)
+        .collect()
 }
