@@ -87,6 +87,7 @@ impl Record {
                 signature: None,
                 fault: None,
                 duration_micros: 0,
+                notes: Vec::new(),
             },
             params: PackedParams::default(),
         }
@@ -95,14 +96,7 @@ impl Record {
     fn finish(mut self, shared: &Shared, body: impl Into<Body>, status: StatusCode) -> Response {
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
-        tracing::info!(
-            action = self.entry.action.as_deref().unwrap_or(""),
-            ret_code = self.entry.ret_code.unwrap_or(-1),
-            status = self.entry.http_status,
-            account = self.entry.account.as_deref().unwrap_or(""),
-            micros = self.entry.duration_micros,
-            "request"
-        );
+        log_request(&self.entry);
         let resp = json_response(status, body, Some(&self.entry.request_id));
         lock(&shared.journal).record_packed(self.entry, self.params);
         resp
@@ -202,6 +196,14 @@ async fn answer(shared: &Shared, mut record: Record, wire: WireRequest) -> Respo
         if rule.replaces_answer() {
             return apply_fault(shared, record, rule, action);
         }
+    }
+    if let Some(name) = action {
+        record.entry.notes = match Catalogue::get().action(name) {
+            Some(known) => crate::suggest::unknown_params(known, &wire.params),
+            None => vec![crate::suggest::unknown_action(
+                &crate::wire::envelope::clip(name),
+            )],
+        };
     }
     let outcome = gateway::handle(shared, &wire);
     record.entry.account = outcome.account.as_ref().map(|a| a.account_id.clone());
@@ -317,4 +319,74 @@ pub(crate) fn json_response(
         h.insert(REQUEST_ID_HEADER, v);
     }
     resp
+}
+
+/// The log line of an API request: its id, what was answered, and for a
+/// refusal its message; then what the mock noticed (see [`Entry::notes`]).
+fn log_request(e: &Entry) {
+    use std::fmt::Write as _;
+    let mut line = format!("request_id={} status={}", e.request_id, e.http_status);
+    if let Some(action) = &e.action {
+        let _ = write!(line, " action={action}");
+    }
+    if let Some(code) = e.ret_code {
+        let _ = write!(line, " ret_code={code}");
+    }
+    if let Some(account) = &e.account {
+        let _ = write!(line, " account={account}");
+    }
+    let _ = write!(line, " micros={}", e.duration_micros);
+    if let Some(message) = &e.message {
+        let _ = write!(line, " message={message:?}");
+    }
+    if !e.notes.is_empty() {
+        let _ = write!(line, " notes={:?}", e.notes.join("; "));
+    }
+    tracing::info!("request {line}");
+}
+
+/// Gives an answer of the control plane (or a 404/405 beside the API) the
+/// request id every answer carries, and logs it: method, path, status, and
+/// for a refusal its message.
+pub(crate) async fn log_other(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    response: Response,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let id = match parts
+        .headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(id) => id.to_owned(),
+        None => {
+            let id = shared.next_request_id();
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                parts.headers.insert(REQUEST_ID_HEADER, v);
+            }
+            id
+        }
+    };
+    let path = crate::wire::envelope::clip(path);
+    let status = parts.status.as_u16();
+    if status < 400 {
+        tracing::info!("control request_id={id} method={method} path={path} status={status}");
+        return Response::from_parts(parts, body);
+    }
+    // A refusal's body is a small JSON object: read it for its message.
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("Error").and_then(|m| m.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    tracing::info!(
+        "control request_id={id} method={method} path={path} status={status} message={message:?}"
+    );
+    Response::from_parts(parts, Body::from(bytes))
 }

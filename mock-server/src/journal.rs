@@ -48,6 +48,10 @@ pub struct Entry {
     pub fault: Option<u64>,
     /// Time spent, microseconds.
     pub duration_micros: u64,
+    /// What the mock noticed and the gateway passes over in silence: unknown
+    /// parameters it ignored, the action nearest to an unknown one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Why a signature did not match, as far as the mock can tell.
@@ -297,6 +301,7 @@ mod tests {
             signature: None,
             fault: None,
             duration_micros: 0,
+            notes: Vec::new(),
         }
     }
 

@@ -24,6 +24,8 @@ pub mod app;
 #[cfg(feature = "server")]
 pub mod catalogue;
 #[cfg(feature = "server")]
+mod conn;
+#[cfg(feature = "server")]
 pub mod diagnose;
 #[cfg(feature = "server")]
 pub mod error;
@@ -40,6 +42,8 @@ pub mod server;
 #[cfg(feature = "server")]
 pub mod state;
 #[cfg(feature = "server")]
+pub mod suggest;
+#[cfg(feature = "server")]
 pub mod support;
 #[cfg(feature = "server")]
 pub mod validate;
@@ -47,5 +51,5 @@ pub mod validate;
 #[cfg(feature = "server")]
 pub use server::{
     Config, Credentials, MockServer, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN,
-    DEFAULT_READ_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, LISTEN_BACKLOG, MAX_HEAD_BYTES,
 };

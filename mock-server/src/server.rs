@@ -18,6 +18,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest request body accepted, in bytes; a larger one gets 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Largest request head (request line and headers), in bytes; a larger one
+/// gets a JSON 431.
+pub const MAX_HEAD_BYTES: usize = 400 * 1024;
+/// How many connections may wait to be accepted: a burst of thousands of
+/// clients connecting at once is queued, not refused or delayed by retries.
+pub const LISTEN_BACKLOG: u32 = 4096;
 
 /// How to run a mock.
 #[derive(Debug, Clone)]
@@ -422,6 +428,7 @@ pub async fn serve(
 
     let read_timeout = shared.config.read_timeout;
     let app = TowerToHyperService::new(crate::app::app(shared.clone()));
+    let for_connections = shared.clone();
     // The API path goes straight to its handler; the router serves the rest
     // (the control plane, the JSON 404 and 405 answers).
     let service =
@@ -431,7 +438,10 @@ pub async fn serve(
                 if request.uri().path() == "/" {
                     Ok::<_, std::convert::Infallible>(crate::app::serve_api(&shared, request).await)
                 } else {
-                    app.call(request).await
+                    let (method, path) =
+                        (request.method().clone(), request.uri().path().to_owned());
+                    let response = app.call(request).await?;
+                    Ok(crate::app::log_other(&shared, &method, &path, response).await)
                 }
             }
         });
@@ -439,7 +449,12 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
-        .keep_alive(true);
+        .keep_alive(true)
+        // `Content-Type` as the gateway writes it; the request id's own case
+        // is set by the connection (see `conn`), which needs one flat buffer.
+        .title_case_headers(true)
+        .writev(false)
+        .max_buf_size(MAX_HEAD_BYTES);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -454,7 +469,8 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+                let io = crate::conn::GatewayIo::new(stream, for_connections.clone());
+                let conn = http.serve_connection(TokioIo::new(io), service.clone());
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

@@ -173,3 +173,115 @@ async fn ip_set_entries_carry_the_network_ids_both_sdks_model_stable_across_a_re
     assert_eq!(ip_sets(&again).await, before, "the same after a restart");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Header names as they are on the wire, in order.
+fn names<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter_map(|l| l.split_once(':').map(|(n, _)| n))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answer_headers_are_written_in_the_gateways_case() {
+    let server = MockServer::start().await.unwrap();
+    let requests: [&[u8]; 4] = [
+        // The API (a 161), a 404 beside it, the control plane, a 405.
+        b"GET /?Action=Nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    ];
+    for request in requests {
+        let answer = exchange(&server, request);
+        let (_, lines, _) = split(&answer);
+        let names = names(&lines);
+        for want in ["Content-Type", "Content-Length", "X-UCLOUD-REQUEST-UUID"] {
+            assert!(names.contains(&want), "{want} in {names:?}");
+        }
+        for name in &names {
+            let title = name
+                .split('-')
+                .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()));
+            assert!(title, "{name} in {names:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_id_keeps_its_case_on_a_connection_kept_alive() {
+    let server = MockServer::start().await.unwrap();
+    let mut s = TcpStream::connect(server.address()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let one = b"GET /?Action=Nope HTTP/1.1\r\nHost: x\r\n\r\n";
+    let last = b"GET /?Action=Nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut all = Vec::new();
+    for _ in 0..20 {
+        all.extend_from_slice(one);
+    }
+    all.extend_from_slice(last);
+    s.write_all(&all).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(
+        text.matches("\r\nX-UCLOUD-REQUEST-UUID: ").count(),
+        21,
+        "{text}"
+    );
+}
+
+/// Broken HTTP the HTTP library refuses before any request is read.
+fn broken() -> Vec<(&'static str, Vec<u8>, u16)> {
+    let huge = "a".repeat(1024 * 1024);
+    vec![
+        (
+            "a 1 MB header",
+            format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {huge}\r\n\r\n").into_bytes(),
+            431,
+        ),
+        (
+            "a 1 MB URI",
+            format!("GET /?Action={huge} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes(),
+            431,
+        ),
+        (
+            "a garbage request line",
+            b"HELLO THERE\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
+            "an invalid header name",
+            b"GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n".to_vec(),
+            400,
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_http_gets_a_json_4xx_with_a_request_id() {
+    let server = MockServer::start().await.unwrap();
+    for (what, request, want) in broken() {
+        let answer = exchange(&server, &request);
+        let (status, lines, body) = split(&answer);
+        assert_eq!(status, want, "{what}: {answer:.300}");
+        let id = header(&lines, "X-UCLOUD-REQUEST-UUID").unwrap_or("");
+        assert_eq!(id.len(), 36, "{what}: request id in {lines:?}");
+        assert_eq!(
+            header(&lines, "Content-Type"),
+            Some("application/json; charset=utf-8"),
+            "{what}"
+        );
+        let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert_eq!(v["Status"], want, "{what}: {v}");
+        assert!(!v["Error"].as_str().unwrap_or("").is_empty(), "{what}: {v}");
+    }
+    // And the mock still answers.
+    ok(
+        &server,
+        &server.credentials(),
+        "DescribeCompShareInstance",
+        &[],
+    )
+    .await;
+}
