@@ -65,6 +65,20 @@ impl Default for Config {
     }
 }
 
+/// Binds a listener with a backlog of [`LISTEN_BACKLOG`] (the operating
+/// system's own cap, `net.core.somaxconn` on Linux, may lower it).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// What every request handler shares: the state, the control plane and the
 /// settings.
 #[derive(Debug)]
@@ -225,7 +239,7 @@ impl MockServer {
 
     /// Starts a mock with `config` on the current tokio runtime.
     pub async fn start_with(config: Config) -> std::io::Result<MockServer> {
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = bind(config.listen)?;
         let (server, serving) = MockServer::prepare(config, listener)?;
         tokio::spawn(serving);
         Ok(server)
@@ -238,7 +252,7 @@ impl MockServer {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(TcpListener::bind(config.listen))?;
+        let listener = runtime.block_on(async { bind(config.listen) })?;
         let (mut server, serving) =
             runtime.block_on(async { MockServer::prepare(config, listener) })?;
         server.thread = Some(std::thread::spawn(move || runtime.block_on(serving)));
