@@ -74,3 +74,8 @@ pub use types::{
     CompShareImage, DescribeCompShareCustomImagesRequest, DescribeCompShareCustomImagesResponse,
     Projects, Software,
 };
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
