@@ -41,3 +41,9 @@ macro_rules! assert_answer_snapshot {
         ::insta::assert_json_snapshot!($name, $raw, { ".request_id" => "[request id]" })
     };
 }
+
+/// The README's Rust examples (the mock in-process and the client), compiled
+/// as doctests here, where both crates are at hand, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

@@ -52,6 +52,7 @@ impl Record {
                 fault: None,
                 duration_micros: 0,
                 abandoned: false,
+                notes: Vec::new(),
                 upstream: None,
             },
             params: PackedParams::default(),
@@ -67,14 +68,7 @@ impl Record {
         let body = body.into();
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
-        tracing::info!(
-            action = self.entry.action.as_deref().unwrap_or(""),
-            ret_code = self.entry.ret_code.unwrap_or(-1),
-            status = self.entry.http_status,
-            account = self.entry.account.as_deref().unwrap_or(""),
-            micros = self.entry.duration_micros,
-            "request"
-        );
+        log_request(&self.entry);
         // The answer is kept shared with the body sent, not copied (unless large).
         let answer = if shared.config.journal_size > 0 {
             KeptAnswer::keep(&body)
@@ -148,6 +142,14 @@ pub(crate) async fn answer(shared: &Shared, mut record: Record, wire: WireReques
         if rule.replaces_answer() {
             return apply_fault(shared, record, rule, action);
         }
+    }
+    if let Some(name) = action {
+        record.entry.notes = match Catalogue::get().action(name) {
+            Some(known) => crate::suggest::unknown_params(known, &wire.params),
+            None => vec![crate::suggest::unknown_action(&compshare_protocol::clip(
+                name,
+            ))],
+        };
     }
     let outcome = gateway::handle(&shared.state, &wire);
     record.entry.account = outcome.account.as_ref().map(|a| a.account_id.clone());
@@ -245,4 +247,28 @@ fn apply_fault(
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     resp
+}
+
+/// The log line of an API request: its id, what was answered, and for a
+/// refusal its message; then what the mock noticed (see [`Entry::notes`]).
+fn log_request(e: &Entry) {
+    use std::fmt::Write as _;
+    let mut line = format!("request_id={} status={}", e.request_id, e.http_status);
+    if let Some(action) = &e.action {
+        let _ = write!(line, " action={action}");
+    }
+    if let Some(code) = e.ret_code {
+        let _ = write!(line, " ret_code={code}");
+    }
+    if let Some(account) = &e.account {
+        let _ = write!(line, " account={account}");
+    }
+    let _ = write!(line, " micros={}", e.duration_micros);
+    if let Some(message) = &e.message {
+        let _ = write!(line, " message={message:?}");
+    }
+    if !e.notes.is_empty() {
+        let _ = write!(line, " notes={:?}", e.notes.join("; "));
+    }
+    tracing::info!("request {line}");
 }

@@ -69,6 +69,10 @@ pub struct Entry {
     /// What the upstream made of it, when the mock runs with `--upstream`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream: Option<UpstreamNote>,
+    /// What the mock noticed and the gateway passes over in silence: unknown
+    /// parameters it ignored, the action nearest to an unknown one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Why a signature did not match, as far as the mock can tell.
@@ -645,6 +649,7 @@ mod tests {
             duration_micros: 0,
             abandoned: false,
             upstream: None,
+            notes: Vec::new(),
         }
     }
 

@@ -25,6 +25,7 @@
 mod admin;
 mod answer;
 mod app;
+mod conn;
 pub mod faults;
 mod forward;
 pub mod journal;
@@ -61,4 +62,7 @@ pub mod wire;
 
 pub use respond::REQUEST_ID_HEADER;
 pub use server::{app, Credentials, MockServer};
-pub use shared::{Config, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_READ_TIMEOUT};
+pub use shared::{
+    Config, Shared, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_READ_TIMEOUT, LISTEN_BACKLOG,
+    MAX_HEAD_BYTES,
+};

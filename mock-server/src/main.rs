@@ -15,8 +15,8 @@ use compshare_mock::{server, Config, Shared};
 #[derive(Debug, Parser)]
 #[command(name = "compshare-mock", version)]
 struct Args {
-    /// Address to listen on.
-    #[arg(long, env = "COMPSHARE_MOCK_LISTEN", default_value = compshare_mock::DEFAULT_LISTEN)]
+    /// Address to listen on: IP:PORT, HOST:PORT, or an IP or host alone (port 8090).
+    #[arg(long, env = "COMPSHARE_MOCK_LISTEN", default_value = compshare_mock::DEFAULT_LISTEN, value_parser = parse_listen)]
     listen: SocketAddr,
     /// Directory with accounts.json, images.json and optionally responses/<Action>.json to load instead of the built-in set.
     #[arg(long, env = "COMPSHARE_MOCK_FIXTURES")]
@@ -83,13 +83,25 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = match log_filter(&args.log_level) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "compshare-mock: --log-level {:?} refused: {e}",
+                args.log_level
+            );
+            return std::process::ExitCode::from(2);
+        }
+    };
     // Logs go to stderr; stdout carries only the start-up lines, so a
-    // supervisor can read the URL from it.
+    // supervisor can read the URL from it. Colour only on a terminal, and
+    // never with NO_COLOR set (https://no-color.org).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
 
@@ -181,7 +193,7 @@ async fn run(
     fixtures: Fixtures,
     upstream: Option<Arc<Upstream>>,
 ) -> std::process::ExitCode {
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+    let listener = match server::bind(args.listen) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("compshare-mock: cannot listen on {}: {e}", args.listen);
@@ -263,6 +275,62 @@ async fn run(
     std::process::ExitCode::SUCCESS
 }
 
+/// The port of `--listen` when none is given.
+const DEFAULT_PORT: u16 = 8090;
+
+/// Reads `--listen`: `IP:PORT`, `[IPv6]:PORT`, `HOST:PORT`, or an IP or
+/// host alone on [`DEFAULT_PORT`]. A host name is resolved, an IPv4
+/// address preferred (`localhost` is `127.0.0.1`).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    use std::net::{IpAddr, ToSocketAddrs};
+    let expected = || {
+        format!(
+            "expected IP:PORT, HOST:PORT, or an IP or host alone (port {DEFAULT_PORT}), e.g. 127.0.0.1:8090 or localhost:8091"
+        )
+    };
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
+    }
+    let (host, port) = match s.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse::<u16>().map_err(|_| expected())?),
+        None => (s, DEFAULT_PORT),
+    };
+    if host.is_empty() || host.contains(':') {
+        return Err(expected());
+    }
+    let found: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}; {}", expected()))?
+        .collect();
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
+        .ok_or_else(|| format!("{host} resolves to no address; {}", expected()))
+}
+
+/// The log filter of `--log-level`: a level (`error`, `warn`, `info`,
+/// `debug`, `trace`, `off`) or comma-separated `target=level` directives.
+/// Anything else is refused, where the filter library would read a bare
+/// word as a target name and log nothing.
+fn log_filter(s: &str) -> Result<tracing_subscriber::EnvFilter, String> {
+    use tracing_subscriber::filter::LevelFilter;
+    let expected = "expected a level (error, warn, info, debug, trace, off) or target=level directives separated by commas";
+    for part in s.split(',') {
+        let part = part.trim();
+        let level = part.rsplit_once('=').map_or(part, |(_, level)| level);
+        if level.parse::<LevelFilter>().is_err() {
+            return Err(format!("{part:?} is not a level: {expected}"));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(s).map_err(|e| format!("{e}: {expected}"))
+}
+
 /// Registers the SIGINT/SIGTERM (Ctrl-C) handlers now, before the mock says
 /// it is listening, so a signal that arrives at once still stops it cleanly;
 /// the returned future completes on the first of them.
@@ -291,5 +359,39 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
         async {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_takes_an_address_a_host_or_either_alone() {
+        assert_eq!(
+            parse_listen("127.0.0.1:9").unwrap(),
+            "127.0.0.1:9".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("127.0.0.1").unwrap(),
+            "127.0.0.1:8090".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("[::1]").unwrap(),
+            "[::1]:8090".parse().unwrap()
+        );
+        assert_eq!(parse_listen("localhost:8091").unwrap().port(), 8091);
+        assert!(parse_listen("localhost:8091").unwrap().ip().is_loopback());
+        assert_eq!(parse_listen("localhost").unwrap().port(), 8090);
+        let e = parse_listen("127.0.0.1:port").unwrap_err();
+        assert!(e.contains("expected IP:PORT"), "{e}");
+    }
+
+    #[test]
+    fn a_log_level_that_is_no_level_is_refused() {
+        assert!(log_filter("info").is_ok());
+        assert!(log_filter("warn,compshare_mock=debug").is_ok());
+        assert!(log_filter("verbose").unwrap_err().contains("not a level"));
+        assert!(log_filter("a=loud").is_err());
     }
 }

@@ -14,8 +14,22 @@ use tower::{Service, ServiceExt};
 
 use crate::faults::FaultRule;
 use crate::journal::{Entry, Filter};
-use crate::shared::{Config, Shared};
+use crate::shared::{Config, Shared, LISTEN_BACKLOG, MAX_HEAD_BYTES};
 use crate::sync::{lock, read, write};
+
+/// Binds a listener with a backlog of [`LISTEN_BACKLOG`] (the operating
+/// system's own cap, `net.core.somaxconn` on Linux, may lower it).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// A key pair of an account of the mock.
 #[derive(Clone, PartialEq, Eq)]
@@ -54,7 +68,7 @@ impl MockServer {
 
     /// Starts a mock with `config` on the current tokio runtime.
     pub async fn start_with(config: Config) -> std::io::Result<MockServer> {
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = bind(config.listen)?;
         let (server, serving) = MockServer::prepare(config, listener)?;
         tokio::spawn(serving);
         Ok(server)
@@ -67,7 +81,7 @@ impl MockServer {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(TcpListener::bind(config.listen))?;
+        let listener = runtime.block_on(async { bind(config.listen) })?;
         let (mut server, serving) =
             runtime.block_on(async { MockServer::prepare(config, listener) })?;
         server.thread = Some(std::thread::spawn(move || runtime.block_on(serving)));
@@ -262,7 +276,9 @@ where
             if request.uri().path() == "/" {
                 Ok(crate::app::serve_api(&shared, request).await)
             } else {
-                router.oneshot(request).await
+                let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+                let response = router.oneshot(request).await?;
+                Ok(crate::router::log_other(&shared, &method, &path, response).await)
             }
         }
     })
@@ -280,12 +296,18 @@ pub async fn serve(
     use hyper_util::service::TowerToHyperService;
 
     let read_timeout = shared.config.read_timeout;
+    let for_connections = shared.clone();
     let service = TowerToHyperService::new(app(shared));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
-        .keep_alive(true);
+        .keep_alive(true)
+        // `Content-Type` as the gateway writes it; the request id's own case
+        // is set by the connection (see `conn`), which needs one flat buffer.
+        .title_case_headers(true)
+        .writev(false)
+        .max_buf_size(MAX_HEAD_BYTES);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -300,7 +322,8 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+                let io = crate::conn::GatewayIo::new(stream, for_connections.clone());
+                let conn = http.serve_connection(TokioIo::new(io), service.clone());
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

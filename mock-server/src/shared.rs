@@ -17,6 +17,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest request body accepted, in bytes; a larger one gets 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Largest request head (request line and headers), in bytes; a larger one
+/// gets a JSON 431.
+pub const MAX_HEAD_BYTES: usize = 400 * 1024;
+/// How many connections may wait to be accepted: a burst of thousands of
+/// clients connecting at once is queued, not refused or delayed by retries.
+pub const LISTEN_BACKLOG: u32 = 4096;
 
 /// How to run a mock.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "http",
         &[
-            "server", "app", "answer", "forward", "router", "admin", "support", "respond",
+            "server", "app", "answer", "forward", "conn", "router", "admin", "support", "respond",
             "shared", "journal", "ui", "upstream", "faults",
         ],
     ),

@@ -20,6 +20,12 @@ pub const OPTIONAL_OVERRIDES: &[(&str, &str)] = &[
     ("DescribeCompShareCustomImages", "Zone"),
     // Required in the Go SDK only (`docs/PROTOCOL.md` §7).
     ("GetCompShareRefundPrice", "UHostIds"),
+    // Marked required by the generated SDK, whose own comment says the
+    // account's default project is used without it; the SDKs and the CLI
+    // send none (PROTOCOL.md §8).
+    ("DescribeCompShareMachineTypeFamilies", "ProjectId"),
+    ("UpdateCompShareStopScheduler", "ProjectId"),
+    ("DeleteCompShareStopScheduler", "ProjectId"),
 ];
 
 /// A JSON type in the catalogue.

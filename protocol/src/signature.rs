@@ -5,7 +5,9 @@
 //! in byte order, written as `key` + `value` with no separators, followed by
 //! the private key. JSON bodies sign nested values as the Go SDK does: an array
 //! as the concatenation of its elements, an object as its own sorted
-//! `key` + `value` concatenation.
+//! `key` + `value` concatenation, and `null` as the empty string (the Go SDK
+//! sends an unset slice as `"X": null` and signs it as `X` followed by nothing;
+//! PROTOCOL.md §8).
 
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
@@ -49,7 +51,7 @@ where
 }
 
 /// The canonical string of a JSON body, signing nested values as the Go SDK
-/// does; `Signature` and `null` values are left out.
+/// does; `Signature` is left out and a `null` member signs as its key alone.
 pub fn canonical_json(body: &Map<String, Value>) -> String {
     let mut out = String::new();
     push_object(&mut out, body, true);
@@ -58,9 +60,8 @@ pub fn canonical_json(body: &Map<String, Value>) -> String {
 
 fn push_object(out: &mut String, obj: &Map<String, Value>, top: bool) {
     let mut keys: Vec<&String> = obj
-        .iter()
-        .filter(|(k, v)| !(v.is_null() || top && k.as_str() == SIGNATURE_KEY))
-        .map(|(k, _)| k)
+        .keys()
+        .filter(|k| !(top && k.as_str() == SIGNATURE_KEY))
         .collect();
     keys.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     for k in keys {
@@ -226,6 +227,25 @@ mod tests {
     fn nested_json_values_sign_as_concatenations() {
         let body = json!({"B": [1, true, "x"], "A": {"z": 1.5, "y": 42.0}, "Signature": "s"});
         assert_eq!(canonical_json(body.as_object().unwrap()), "Ay42z1.5B1truex");
+    }
+
+    #[test]
+    fn a_null_member_signs_as_its_key_followed_by_nothing() {
+        // The Go SDK's JSON encoder sends an unset slice as `null`; its
+        // `auth.any2String` writes nil as the empty string, at any depth.
+        // Canonical string written out by that algorithm, SHA-1 by hand.
+        let body = json!({"Action": "DescribeCompShareInstance", "Region": "cn-wlcb", "UHostIds": null, "Limit": 10, "PublicKey": "my_public_key"});
+        let body = body.as_object().unwrap();
+        assert_eq!(
+            canonical_json(body),
+            "ActionDescribeCompShareInstanceLimit10PublicKeymy_public_keyRegioncn-wlcbUHostIds"
+        );
+        assert_eq!(
+            sign_json(body, "my_private_key"),
+            "0bba5fc72bb82141b47b673bc323c5848d925896"
+        );
+        let nested = json!({"A": [null, "x"], "B": {"c": null, "d": 1}, "E": null});
+        assert_eq!(canonical_json(nested.as_object().unwrap()), "AxBcd1E");
     }
 
     #[test]

@@ -79,3 +79,11 @@ def test_a_call_missing_a_required_param_is_210(action, missing, base_url):
     with pytest.raises(exc.RetCodeException) as info:
         client.invoke(action, params)
     assert (info.value.code, info.value.message) == (210, "Missing params [{}]".format(missing))
+
+
+@pytest.mark.parametrize("action,param", sorted(sdk_support.OPTIONAL_OVERRIDES))
+def test_project_id_may_be_left_out_where_the_sdks_leave_it_out(action, param, base_url):
+    params = sdk_support.build_params(action)
+    del params[param]
+    answer = sdk_support.make_client().invoke(action, params)
+    assert answer is not None

@@ -577,6 +577,8 @@ struct UHostDiskSet<'a> {
 struct UHostIpSet<'a> {
     #[serde(rename = "IP")]
     ip: &'a str,
+    #[serde(rename = "IPId")]
+    ip_id: &'static str,
     #[serde(rename = "Type")]
     kind: &'static str,
     default: &'static str,
@@ -584,6 +586,11 @@ struct UHostIpSet<'a> {
     ip_mode: &'static str,
     bandwidth: i64,
     weight: i64,
+    mac: String,
+    network_interface_id: &'static str,
+    #[serde(rename = "VPCId")]
+    vpc_id: String,
+    subnet_id: String,
 }
 
 /// The catalogue's `GraphicsMemory`, not modelled: zeros.
@@ -613,6 +620,35 @@ struct WithoutGpuSpec {
 }
 
 impl Instance {
+    /// The instance's private IP as an `IPSet` entry. Its network ids are
+    /// derived from what the state keeps (the account, the region, the
+    /// instance id), so they are the same in every answer and after a
+    /// restart from a state file: one VPC and one subnet per account and
+    /// region, one MAC per instance. `IPId` and `NetworkInterfaceId` are
+    /// empty, as the API reference has them for a private IP on the default
+    /// (not an elastic) interface.
+    fn private_ip(&self) -> UHostIpSet<'_> {
+        let region = self
+            .zone
+            .rsplit_once('-')
+            .map_or(self.zone.as_str(), |(r, _)| r);
+        let network = derived(&[&self.account_id, region]);
+        let own = derived(&[&self.uhost_id]);
+        UHostIpSet {
+            ip: &self.ip,
+            ip_id: "",
+            kind: "Private",
+            default: "true",
+            ip_mode: "IPv4",
+            bandwidth: 0,
+            weight: 0,
+            mac: format!("52:54:00:{:02x}:{:02x}:{:02x}", own[0], own[1], own[2]),
+            network_interface_id: "",
+            vpc_id: format!("uvnet-{}", base36(&network[..8])),
+            subnet_id: format!("subnet-{}", base36(&network[8..16])),
+        }
+    }
+
     /// The instance in the answer model.
     pub fn answer(&self) -> CompShareInstanceSet<'_> {
         let disk_set = self
@@ -654,14 +690,7 @@ impl Instance {
             graphics_memory: GraphicsMemory::default(),
             host_ip: "",
             hugepage_cfg: "",
-            ip_set: [UHostIpSet {
-                ip: &self.ip,
-                kind: "Private",
-                default: "true",
-                ip_mode: "IPv4",
-                bandwidth: 0,
-                weight: 0,
-            }],
+            ip_set: [self.private_ip()],
             instance_price: self.price,
             instance_type: "G",
             is_expire: "No",
@@ -696,6 +725,26 @@ impl Instance {
             zone: &self.zone,
         }
     }
+}
+
+/// Twenty bytes that depend only on `parts`.
+fn derived(parts: &[&str]) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+/// One lower-case base-36 character per byte.
+fn base36(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % 36] as char)
+        .collect()
 }
 
 #[cfg(test)]
