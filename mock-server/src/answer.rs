@@ -69,8 +69,13 @@ impl Record {
         self.entry.http_status = status.as_u16();
         self.entry.duration_micros = self.started.elapsed().as_micros() as u64;
         log_request(&self.entry);
-        // The answer is kept shared with the body sent, not copied (unless large).
-        let answer = if shared.config.journal_size > 0 {
+        // The answer is kept shared with the body sent, not copied (unless
+        // large), once someone looks (the dashboard, `--journal-answers`).
+        let answer = if shared.config.journal_size > 0
+            && shared
+                .keep_answers
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             KeptAnswer::keep(&body)
         } else {
             KeptAnswer::default()
@@ -253,6 +258,9 @@ fn apply_fault(
 /// refusal its message; then what the mock noticed (see [`Entry::notes`]).
 fn log_request(e: &Entry) {
     use std::fmt::Write as _;
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return; // nothing to format for
+    }
     let mut line = format!("request_id={} status={}", e.request_id, e.http_status);
     if let Some(action) = &e.action {
         let _ = write!(line, " action={action}");

@@ -56,6 +56,35 @@ impl GatewayIo {
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))
     }
 
+    /// `buf` with the carried bytes of a header name put back at its start
+    /// and every request id header name in the gateway's case, and where the
+    /// last rewritten name ends; `None` when nothing needs rewriting. Same
+    /// length, other case: the library's count of bytes written holds.
+    fn rewritten(&self, buf: &[u8]) -> Option<(Vec<u8>, usize)> {
+        let mut found = memmem::find_iter(buf, TITLE_CASED_ID).peekable();
+        if self.carry.is_empty() && found.peek().is_none() {
+            return None;
+        }
+        let mut copy = buf.to_vec();
+        let carried = self.carry.len().min(copy.len());
+        copy[..carried].copy_from_slice(&self.carry[..carried]);
+        let mut end = carried;
+        for at in found {
+            let name = at + 2..at + TITLE_CASED_ID.len() - 1;
+            copy[name.clone()].make_ascii_uppercase();
+            end = name.end;
+        }
+        Some((copy, end))
+    }
+
+    /// Keeps the rewritten bytes the socket did not take, for the next write.
+    fn keep_carry(&mut self, copy: &[u8], written: usize, end: usize) {
+        self.carry = copy
+            .get(written..end)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+    }
+
     /// Writes what is left of the refusal.
     fn poll_refusal(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let Some((bytes, mut at)) = self.refusal.take() else {
@@ -162,27 +191,51 @@ impl AsyncWrite for GatewayIo {
                 };
             }
         }
-        let mut found = memmem::find_iter(buf, TITLE_CASED_ID).peekable();
-        if this.carry.is_empty() && found.peek().is_none() {
-            return Pin::new(this.stream()?).poll_write(cx, buf);
+        match this.rewritten(buf) {
+            None => Pin::new(this.stream()?).poll_write(cx, buf),
+            Some((copy, end)) => {
+                let written = std::task::ready!(Pin::new(this.stream()?).poll_write(cx, &copy))?;
+                this.keep_carry(&copy, written, end);
+                Poll::Ready(Ok(written))
+            }
         }
-        // Same length, other case: the library's count of bytes written
-        // holds for the rewritten copy.
-        let mut copy = buf.to_vec();
-        let carried = this.carry.len().min(copy.len());
-        copy[..carried].copy_from_slice(&this.carry[..carried]);
-        let mut end = carried;
-        for at in found {
-            let name = at + 2..at + TITLE_CASED_ID.len() - 1;
-            copy[name.clone()].make_ascii_uppercase();
-            end = name.end;
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// The head and the body in one system call: only the head (the first
+    /// slice, which the library fills whole) is looked at and, when it holds
+    /// the request id header, copied to be rewritten; the body goes out as
+    /// it is.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let Some(first) = bufs.iter().position(|b| !b.is_empty()) else {
+            return Poll::Ready(Ok(0));
+        };
+        let head: &[u8] = &bufs[first];
+        if this.refusal.is_some()
+            || (this.carry.is_empty() && Self::is_library_refusal(head).is_some())
+        {
+            return Pin::new(this).poll_write(cx, head);
         }
-        let written = std::task::ready!(Pin::new(this.stream()?).poll_write(cx, &copy))?;
-        this.carry = copy
-            .get(written..end)
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
-        Poll::Ready(Ok(written))
+        match this.rewritten(head) {
+            None => Pin::new(this.stream()?).poll_write_vectored(cx, &bufs[first..]),
+            Some((copy, end)) => {
+                let mut slices = Vec::with_capacity(bufs.len() - first);
+                slices.push(io::IoSlice::new(&copy));
+                slices.extend(bufs[first + 1..].iter().map(|b| io::IoSlice::new(b)));
+                let written =
+                    std::task::ready!(Pin::new(this.stream()?).poll_write_vectored(cx, &slices))?;
+                this.keep_carry(&copy, written.min(copy.len()), end);
+                Poll::Ready(Ok(written))
+            }
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

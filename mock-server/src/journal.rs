@@ -483,12 +483,16 @@ fn cut(s: &str, max: usize) -> String {
 /// The most bytes of an answer body a journal entry keeps.
 pub const MAX_JOURNAL_ANSWER: usize = 8 * 1024;
 
+/// The largest answer body a journal entry shares rather than copies the
+/// start of: sharing costs nothing on the request path but holds the body.
+pub const MAX_SHARED_ANSWER: usize = 64 * 1024;
+
 /// Keys whose string values are `<redacted>` when a kept answer is read.
 pub const REDACTED_ANSWER_KEYS: &[&str] = &["Password", "Signature", "PrivateKey"];
 
 /// The start of an answer body as the journal keeps it: at most
-/// [`MAX_JOURNAL_ANSWER`] bytes (a small body is shared with the answer
-/// sent, not copied), and the size of the whole.
+/// [`MAX_JOURNAL_ANSWER`] bytes (a body up to [`MAX_SHARED_ANSWER`] is
+/// shared with the answer sent, not copied), and the size of the whole.
 #[derive(Debug, Clone, Default)]
 pub struct KeptAnswer {
     bytes: axum::body::Bytes,
@@ -498,8 +502,10 @@ pub struct KeptAnswer {
 impl KeptAnswer {
     /// Keeps the start of `body`.
     pub fn keep(body: &axum::body::Bytes) -> Self {
-        let bytes = if body.len() <= MAX_JOURNAL_ANSWER {
-            body.clone()
+        let bytes = if body.len() <= MAX_SHARED_ANSWER {
+            // A view of the body sent: no copy on the request path. It holds
+            // the whole body, which is what the journal's budget counts.
+            body.slice(..body.len().min(MAX_JOURNAL_ANSWER))
         } else {
             axum::body::Bytes::copy_from_slice(&body[..MAX_JOURNAL_ANSWER])
         };
@@ -509,9 +515,14 @@ impl KeptAnswer {
         }
     }
 
-    /// What the kept part weighs against the journal's byte budget.
+    /// What the kept part weighs against the journal's byte budget: the
+    /// whole body when it is shared, else the copied start.
     fn weight(&self) -> usize {
-        self.bytes.len()
+        if self.size <= MAX_SHARED_ANSWER {
+            self.size
+        } else {
+            self.bytes.len()
+        }
     }
 
     /// Size of the whole answer body, in bytes.

@@ -33,6 +33,10 @@ struct Args {
     /// How many bytes of recorded requests the journal keeps; the oldest go first.
     #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_BYTES", default_value_t = compshare_mock::journal::DEFAULT_JOURNAL_BYTES)]
     journal_bytes: usize,
+    /// Keep the start of every answer in the journal from the start (it is
+    /// kept anyway once the dashboard is opened).
+    #[arg(long, env = "COMPSHARE_MOCK_JOURNAL_ANSWERS")]
+    journal_answers: bool,
     /// Seed that makes generated ids and request ids reproducible.
     #[arg(long, env = "COMPSHARE_MOCK_SEED")]
     seed: Option<u64>,
@@ -208,6 +212,7 @@ async fn run(
         body_limit: args.body_limit,
         journal_size: args.journal_size,
         journal_bytes: args.journal_bytes,
+        journal_answers: args.journal_answers,
         seed: args.seed,
         timings: Timings {
             boot_seconds: args.boot_seconds,

@@ -304,9 +304,8 @@ pub async fn serve(
         .header_read_timeout(read_timeout)
         .keep_alive(true)
         // `Content-Type` as the gateway writes it; the request id's own case
-        // is set by the connection (see `conn`), which needs one flat buffer.
+        // is set by the connection (see `conn`), in the head only.
         .title_case_headers(true)
-        .writev(false)
         .max_buf_size(MAX_HEAD_BYTES);
     tokio::pin!(shutdown);
     loop {

@@ -37,6 +37,9 @@ pub struct Config {
     pub journal_size: usize,
     /// How many bytes of recorded requests the journal keeps.
     pub journal_bytes: usize,
+    /// Whether the journal keeps the start of every answer from the start;
+    /// otherwise it does once the dashboard has been opened.
+    pub journal_answers: bool,
     /// Seed for generated ids and request ids (random when absent).
     pub seed: Option<u64>,
     /// How long transitions take on the virtual clock.
@@ -60,6 +63,7 @@ impl Default for Config {
             body_limit: DEFAULT_BODY_LIMIT,
             journal_size: DEFAULT_JOURNAL_SIZE,
             journal_bytes: DEFAULT_JOURNAL_BYTES,
+            journal_answers: false,
             seed: None,
             timings: Timings::default(),
             admin_token: None,
@@ -87,6 +91,9 @@ pub struct Shared {
     request_ids: Mutex<IdGen>,
     /// The seed in force.
     seed: Mutex<Option<u64>>,
+    /// Whether answers are kept in the journal (`--journal-answers`, or the
+    /// dashboard opened): off, an answer costs the API path nothing more.
+    pub keep_answers: std::sync::atomic::AtomicBool,
     /// Held while saving: one save at a time, each of the state as it is
     /// when its turn comes.
     saving: Mutex<()>,
@@ -111,6 +118,7 @@ impl Shared {
             request_ids: Mutex::new(IdGen::seeded(uuid::Uuid::new_v4().as_u64_pair().0)),
             seed: Mutex::new(config.seed),
             saving: Mutex::new(()),
+            keep_answers: std::sync::atomic::AtomicBool::new(config.journal_answers),
             config,
         };
         if let Some(seed) = shared.config.seed {

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -26,14 +27,8 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// The page and its assets, to be merged into the mock's router.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route(
-            UI_PATH,
-            get(|| async { asset(INDEX_HTML, "text/html; charset=utf-8") }),
-        )
-        .route(
-            "/_mock/ui/",
-            get(|| async { asset(INDEX_HTML, "text/html; charset=utf-8") }),
-        )
+        .route(UI_PATH, get(page))
+        .route("/_mock/ui/", get(page))
         .route(
             "/_mock/ui/app.js",
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
@@ -42,6 +37,15 @@ pub fn routes() -> Router<Arc<Shared>> {
             "/_mock/ui/app.css",
             get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
         )
+}
+
+/// The page; from now on the journal keeps answers, so the page can show
+/// them (see [`Shared::keep_answers`]).
+async fn page(State(shared): State<Arc<Shared>>) -> Response {
+    shared
+        .keep_answers
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    asset(INDEX_HTML, "text/html; charset=utf-8")
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

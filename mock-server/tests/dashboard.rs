@@ -96,6 +96,8 @@ async fn with_a_token_the_page_loads_but_its_data_needs_the_token() {
 #[tokio::test]
 async fn a_journal_entry_opens_with_its_answer() {
     let server = MockServer::start().await.unwrap();
+    // Answers are kept once the page is opened.
+    assert_eq!(get(&server, "/_mock/ui", None).await.status(), 200);
     let creds = server.credentials();
     let sent = ok(
         &server,
@@ -152,7 +154,12 @@ async fn a_journal_entry_opens_with_its_answer() {
 
 #[tokio::test]
 async fn a_large_answer_is_kept_clipped() {
-    let server = MockServer::start().await.unwrap();
+    let server = MockServer::start_with(Config {
+        journal_answers: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let creds = server.credentials();
     let sent = ok(
         &server,
@@ -228,4 +235,30 @@ async fn the_state_shows_a_build_in_progress() {
         .await
         .unwrap();
     assert!(state["Builds"].get(id).is_none(), "{}", state["Builds"]);
+}
+
+#[tokio::test]
+async fn no_answer_is_kept_until_the_page_is_opened() {
+    let server = MockServer::start().await.unwrap();
+    let creds = server.credentials();
+    ok(&server, &creds, "DescribeCompShareInstance", &[]).await;
+    let seq = last_seq(&server).await;
+    let entry: Value = get(&server, &format!("/_mock/requests/{seq}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entry["Answer"], "", "{entry}");
+    assert_eq!(get(&server, "/_mock/ui", None).await.status(), 200);
+    ok(&server, &creds, "DescribeCompShareInstance", &[]).await;
+    let seq = last_seq(&server).await;
+    let entry: Value = get(&server, &format!("/_mock/requests/{seq}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        entry["Answer"].as_str().unwrap().contains("UHostSet"),
+        "{entry}"
+    );
 }
