@@ -159,10 +159,13 @@ def test_a_fault_rule_added_on_the_page_fails_the_next_request(page, mock_url):
     params = {"Action": "DescribeCompShareInstance", "Region": "cn-wlcb", "Limit": "7"}
     answer = call(mock_url, params)
     assert (answer["RetCode"], answer["Message"]) == (8031, "Injected from the page")
-    # The page shows the refused request, and the rule retired after one use.
+    # The page shows the refused request, and the rule used up after one use
+    # (listed as such until it is removed).
     wait(page, lambda b: journal_row(b, "DescribeCompShareInstance", 8031))
-    wait(page, lambda b: text_of(b, "#faults tbody") == "none")
+    wait(page, lambda b: "1 (used up)" in (text_of(b, "#faults tbody") or ""))
     assert call(mock_url, params)["RetCode"] == 0
+    click(page, "#faults tbody button.remove")
+    wait(page, lambda b: text_of(b, "#faults tbody") == "none")
 
 
 def test_a_bad_rule_is_refused_with_the_reason(page):

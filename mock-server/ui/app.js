@@ -294,7 +294,8 @@ function renderFaults(data) {
   renderIfChanged($("#faults tbody"), rules, () => rules.length ? rules.map((r) => {
     const [match, effect] = describeRule(r);
     return h("tr", { "data-id": r.id },
-      h("td", {}, r.id), h("td", {}, match), h("td", {}, effect), h("td", {}, r.applied),
+      h("td", {}, r.id), h("td", {}, match), h("td", {}, effect),
+      h("td", { class: r.exhausted ? "exhausted" : "" }, r.exhausted ? r.applied + " (used up)" : String(r.applied)),
       h("td", {}, h("button", { type: "button", class: "remove", onclick: () => act(() => api("DELETE", "/faults/" + r.id), "rule " + r.id + " removed") }, "Remove")));
   }) : [h("tr", {}, h("td", { colspan: 5, class: "muted" }, "none"))]);
 }
