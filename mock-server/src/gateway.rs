@@ -61,7 +61,7 @@ fn check_and_run(
         return Err(ApiError::ParamsNotAvailable(dup.clone()));
     }
     crate::validate::validate(catalogue, action, &req.params)?;
-    crate::validate::refused_params(name, &req.params)?;
+    crate::validate::refused_params(action, &req.params)?;
     let ctx = Ctx {
         account: &account,
         state,

@@ -7,18 +7,11 @@ use crate::error::ApiError;
 use compshare_protocol::catalogue::{Action, Catalogue, Type};
 use compshare_protocol::params::Params;
 
-/// Parameters the catalogue lists for an action but the live gateway
-/// refuses with 230 when sent (`docs/PROTOCOL.md` §4).
-pub const REFUSED_PARAMS: &[(&str, &str)] = &[("DescribeCompShareImages", "Limit")];
-
 /// 230 when `params` carry a parameter the gateway refuses for `action`
-/// ([`REFUSED_PARAMS`]).
-pub fn refused_params(action: &str, params: &Params) -> Result<(), ApiError> {
-    match REFUSED_PARAMS
-        .iter()
-        .find(|(a, p)| *a == action && params.get(p).is_some())
-    {
-        Some((_, p)) => Err(not_available(p)),
+/// (the catalogue overlay's `refused` list, `docs/PROTOCOL.md` §4).
+pub fn refused_params(action: &Action, params: &Params) -> Result<(), ApiError> {
+    match action.refused.iter().find(|p| params.get(p).is_some()) {
+        Some(p) => Err(not_available(p)),
         None => Ok(()),
     }
 }
@@ -236,16 +229,17 @@ mod tests {
     #[test]
     fn a_limit_sent_to_describe_comp_share_images_is_refused() {
         let with: Params = [("Limit", "10")].into_iter().collect();
+        let action = |name: &str| Catalogue::get().action(name).unwrap();
         assert_eq!(
-            refused_params("DescribeCompShareImages", &with),
+            refused_params(action("DescribeCompShareImages"), &with),
             Err(ApiError::ParamsNotAvailable("Limit".into()))
         );
         assert_eq!(
-            refused_params("DescribeCompShareCustomImages", &with),
+            refused_params(action("DescribeCompShareCustomImages"), &with),
             Ok(())
         );
         assert_eq!(
-            refused_params("DescribeCompShareImages", &Params::new()),
+            refused_params(action("DescribeCompShareImages"), &Params::new()),
             Ok(())
         );
     }

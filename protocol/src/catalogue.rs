@@ -13,20 +13,40 @@ use serde_json::Value;
 /// The catalogue file, compiled in.
 pub const CATALOGUE_JSON: &str = include_str!("../catalogue/compshare-api.json");
 
-/// Required flags the mock relaxes, with the reason: where sources disagree,
-/// the seed rules, and a flag required by only one SDK is treated as optional.
-pub const OPTIONAL_OVERRIDES: &[(&str, &str)] = &[
-    // The seed's own examples send no Zone (`docs/PROTOCOL.md` §6).
-    ("DescribeCompShareCustomImages", "Zone"),
-    // Required in the Go SDK only (`docs/PROTOCOL.md` §7).
-    ("GetCompShareRefundPrice", "UHostIds"),
-    // Marked required by the generated SDK, whose own comment says the
-    // account's default project is used without it; the SDKs and the CLI
-    // send none (PROTOCOL.md §8).
-    ("DescribeCompShareMachineTypeFamilies", "ProjectId"),
-    ("UpdateCompShareStopScheduler", "ProjectId"),
-    ("DeleteCompShareStopScheduler", "ProjectId"),
-];
+/// The overlay on the catalogue (`catalogue/overlay.json`): each decision
+/// where the sources disagree with the generated catalogue, with its source,
+/// in one place, merged when the catalogue is loaded.
+pub const OVERLAY_JSON: &str = include_str!("../catalogue/overlay.json");
+
+/// The overlay on the catalogue, as read from [`OVERLAY_JSON`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct Overlay {
+    /// Parameters the generated catalogue marks required that are optional.
+    pub optional: Vec<Decision>,
+    /// Parameters the catalogue lists that the gateway refuses with 230.
+    pub refused: Vec<Decision>,
+}
+
+/// One decision of the overlay: an action's parameter and why.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Decision {
+    /// The action.
+    pub action: String,
+    /// The parameter.
+    pub param: String,
+    /// Where the decision comes from.
+    pub source: String,
+}
+
+impl Overlay {
+    /// The compiled-in overlay.
+    pub fn get() -> &'static Overlay {
+        static OVERLAY: OnceLock<Overlay> = OnceLock::new();
+        OVERLAY.get_or_init(|| {
+            serde_json::from_str(OVERLAY_JSON).expect("the compiled-in overlay parses")
+        })
+    }
+}
 
 /// A JSON type in the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +132,9 @@ pub struct Action {
     /// Whether the SDKs retry it (false for Create*/Publish*).
     #[serde(default)]
     pub sdk_retryable: bool,
+    /// Parameters the gateway refuses with 230 when sent, from the overlay.
+    #[serde(skip)]
+    pub refused: Vec<String>,
 }
 
 impl Action {
@@ -160,13 +183,19 @@ impl Catalogue {
         CATALOGUE.get_or_init(|| {
             let mut c: Catalogue =
                 serde_json::from_str(CATALOGUE_JSON).expect("the compiled-in catalogue parses");
-            for (action, param) in OPTIONAL_OVERRIDES {
+            let overlay = Overlay::get();
+            for d in &overlay.optional {
                 if let Some(f) = c
                     .actions
-                    .get_mut(*action)
-                    .and_then(|a| a.request.iter_mut().find(|f| f.name == *param))
+                    .get_mut(&d.action)
+                    .and_then(|a| a.request.iter_mut().find(|f| f.name == d.param))
                 {
                     f.required = false;
+                }
+            }
+            for d in &overlay.refused {
+                if let Some(a) = c.actions.get_mut(&d.action) {
+                    a.refused.push(d.param.clone());
                 }
             }
             c
@@ -344,6 +373,41 @@ mod tests {
                 "model {m} is referenced but not defined"
             );
         }
+    }
+
+    #[test]
+    fn every_overlay_decision_names_a_catalogue_parameter_and_a_source() {
+        let c = Catalogue::get();
+        let o = Overlay::get();
+        for d in o.optional.iter().chain(&o.refused) {
+            let action = c
+                .action(&d.action)
+                .unwrap_or_else(|| panic!("{}", d.action));
+            assert!(action.param(&d.param).is_some(), "{}.{}", d.action, d.param);
+            assert!(
+                d.source.contains("§") || d.source.contains("seed"),
+                "{}",
+                d.source
+            );
+        }
+        for d in &o.optional {
+            assert!(
+                !c.action(&d.action)
+                    .unwrap()
+                    .param(&d.param)
+                    .unwrap()
+                    .required
+            );
+        }
+        assert_eq!(
+            c.action("DescribeCompShareImages").unwrap().refused,
+            ["Limit"]
+        );
+        assert!(c
+            .action("DescribeCompShareCustomImages")
+            .unwrap()
+            .refused
+            .is_empty());
     }
 
     #[test]

@@ -148,9 +148,12 @@ NEEDS_STOPPED_INSTANCE = {
     "ReinstallCompShareInstance",
 }
 
-# Parameters the catalogue lists but the gateway refuses with 230 when sent
-# (mock-server/src/validate.rs: REFUSED_PARAMS; `docs/PROTOCOL.md` §4).
-REFUSED_PARAMS = {("DescribeCompShareImages", "Limit")}
+# Parameters the catalogue lists but the gateway refuses with 230 when sent:
+# the `refused` list of the catalogue overlay (protocol/catalogue/overlay.json).
+OVERLAY = json.loads(
+    (ROOT / "protocol" / "catalogue" / "overlay.json").read_text(encoding="utf-8")
+)
+REFUSED_PARAMS = {(d["action"], d["param"]) for d in OVERLAY["refused"]}
 
 
 def custom_image_action(action):
@@ -288,13 +291,12 @@ def build_params(action):
     }
 
 
-# Required in the generated catalogue, optional in the mock: the SDK's own
-# comment says the account's default project is used without ProjectId, and
-# the SDKs and the CLI send none (PROTOCOL.md §8).
+# Required in the generated catalogue, optional in the mock (the overlay's
+# `optional` list), where the Python SDK sends the request without it: the
+# ProjectId decisions (docs/PROTOCOL.md §8). The other entries are required
+# by the Python SDK's own schema, which refuses the call before sending.
 OPTIONAL_OVERRIDES = {
-    ("DescribeCompShareMachineTypeFamilies", "ProjectId"),
-    ("UpdateCompShareStopScheduler", "ProjectId"),
-    ("DeleteCompShareStopScheduler", "ProjectId"),
+    (d["action"], d["param"]) for d in OVERLAY["optional"] if d["param"] == "ProjectId"
 }
 
 
