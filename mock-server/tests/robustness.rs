@@ -4,27 +4,9 @@
 
 mod common;
 
-use common::ok;
+use common::{admin, ok};
 use compshare_mock::{Config, MockServer};
 use serde_json::{json, Value};
-
-async fn admin(server: &MockServer, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let url = format!("{}/_mock{path}", server.uri());
-    let req = match method {
-        "GET" => c.get(url),
-        "POST" => c.post(url),
-        "DELETE" => c.delete(url),
-        _ => unreachable!(),
-    };
-    let req = match body {
-        Some(b) => req.json(&b),
-        None => req,
-    };
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
-}
 
 const CREATE: &[(&str, &str)] = &[
     ("Zone", "cn-wlcb-01"),

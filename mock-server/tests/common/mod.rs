@@ -46,3 +46,28 @@ pub async fn ok(
     assert_eq!(body["RetCode"], 0, "{action}: {body}");
     body
 }
+
+/// Calls the control plane (`/_mock{path}`) and returns the status and the
+/// JSON answer.
+pub async fn admin(
+    server: &MockServer,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let c = reqwest::Client::new();
+    let url = format!("{}/_mock{path}", server.uri());
+    let req = match method {
+        "GET" => c.get(url),
+        "POST" => c.post(url),
+        "DELETE" => c.delete(url),
+        _ => unreachable!(),
+    };
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap())
+}
