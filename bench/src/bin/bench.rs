@@ -16,13 +16,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
+use compshare_bench::conn::{connect, Sender};
 use compshare_bench::procfs;
 use compshare_bench::requests::{bodies, page_body, Offsets, LIMIT};
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
 use hyper::header;
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 
 /// Benchmarks compshare-mock against a minimal axum server.
@@ -220,22 +219,6 @@ const SUCCESS_PREFIX: &[u8] = br#"{"Action":"DescribeCompShareCustomImagesRespon
 
 fn is_success(body: &[u8]) -> bool {
     body.starts_with(SUCCESS_PREFIX)
-}
-
-type Sender = http1::SendRequest<Full<Bytes>>;
-
-async fn connect(addr: SocketAddr) -> Result<Sender, String> {
-    let tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let _ = tcp.set_nodelay(true);
-    let (sender, conn) = http1::handshake(TokioIo::new(tcp))
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(sender)
 }
 
 async fn send(sender: &mut Sender, addr: SocketAddr, body: Bytes) -> Result<Bytes, String> {

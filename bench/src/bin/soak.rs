@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
+use compshare_bench::conn::{connect, Sender};
 use compshare_bench::fixtures::{PRIVATE_KEY, PUBLIC_KEY};
 use compshare_bench::procfs;
 use compshare_protocol::signed;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
 use hyper::header;
-use hyper_util::rt::TokioIo;
 
 /// Loads compshare-mock with large signed requests and reports its memory.
 #[derive(Debug, Parser)]
@@ -72,22 +71,6 @@ fn body(size: usize) -> Bytes {
         PRIVATE_KEY,
     );
     signed::form_body(&pairs).into()
-}
-
-type Sender = http1::SendRequest<Full<Bytes>>;
-
-async fn connect(addr: SocketAddr) -> Result<Sender, String> {
-    let tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let _ = tcp.set_nodelay(true);
-    let (sender, conn) = http1::handshake(TokioIo::new(tcp))
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(sender)
 }
 
 /// Sends one request; the answer's status and body.

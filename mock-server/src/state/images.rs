@@ -629,6 +629,25 @@ impl State {
         })
     }
 
+    /// The account's custom image, which must be Available for `action`
+    /// (the wrong-state RetCode otherwise).
+    fn own_available(
+        &self,
+        account_id: &str,
+        image_id: &str,
+        action: &str,
+    ) -> Result<CompShareImage, ApiError> {
+        let src = self.own_custom(account_id, image_id)?.image();
+        if src.status != "Available" {
+            return Err(ApiError::WrongState {
+                id: image_id.to_owned(),
+                state: src.status,
+                action: action.to_owned(),
+            });
+        }
+        Ok(src)
+    }
+
     /// CopyCompShareCustomImage: a new `Making` copy of an Available image of the account.
     pub fn copy_custom_image(
         &mut self,
@@ -636,14 +655,7 @@ impl State {
         image_id: &str,
         target_name: &str,
     ) -> Result<String, ApiError> {
-        let src = self.own_custom(&account.account_id, image_id)?.image();
-        if src.status != "Available" {
-            return Err(ApiError::WrongState {
-                id: image_id.to_owned(),
-                state: src.status.clone(),
-                action: "CopyCompShareCustomImage".to_owned(),
-            });
-        }
+        let src = self.own_available(&account.account_id, image_id, "CopyCompShareCustomImage")?;
         let id = self.fresh_id("compshareImage-", 12);
         let mut copy = src.clone();
         copy.comp_share_image_id = id;
@@ -777,14 +789,7 @@ impl State {
         image_id: &str,
         p: Publication,
     ) -> Result<String, ApiError> {
-        let src = self.own_custom(&account.account_id, image_id)?.image();
-        if src.status != "Available" {
-            return Err(ApiError::WrongState {
-                id: image_id.to_owned(),
-                state: src.status.clone(),
-                action: "PublishCompShareImage".to_owned(),
-            });
-        }
+        let src = self.own_available(&account.account_id, image_id, "PublishCompShareImage")?;
         let now = self.clock.now();
         let mut img = src.clone();
         img.comp_share_image_id = self.fresh_id("compshareImage-", 12);
