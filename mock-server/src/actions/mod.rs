@@ -5,6 +5,7 @@
 //! response model: every action of the catalogue answers.
 
 pub mod account;
+pub mod disks;
 pub mod images;
 pub mod instances;
 
@@ -65,6 +66,13 @@ pub fn handler(action: &str) -> Option<Handler> {
         "UpdateCompShareInstancePorts" => instances::update_comp_share_instance_ports,
         "GetCompShareInstanceMonitor" => instances::get_comp_share_instance_monitor,
         "CheckCompShareResourceCapacity" => instances::check_comp_share_resource_capacity,
+        "DescribeCompshareDisk" => disks::describe_compshare_disk,
+        "CreateAndAttachCompshareDisk" => disks::create_and_attach_compshare_disk,
+        "AttachCompshareDisk" => disks::attach_compshare_disk,
+        "DetachCompshareDisk" => disks::detach_compshare_disk,
+        "ResizeCompShareDisk" => disks::resize_comp_share_disk,
+        "GetCompShareAttachedDiskUpgradePrice" => disks::get_comp_share_attached_disk_upgrade_price,
+        "DeleteCompshareDisk" => disks::delete_compshare_disk,
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
         _ => return None,
