@@ -13,6 +13,10 @@ pub const STOPPED_INSTANCE: &str = "uhost-demo0stp";
 pub const CUSTOM_IMAGE: &str = "compshareImage-xxxx";
 /// The platform image the official examples create instances from.
 pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
+/// The built-in fixtures' Available data disk of the default account.
+pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
+/// The built-in fixtures' data disk attached to the stopped instance.
+pub const ATTACHED_DISK: &str = "udisk-demo0use";
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 
@@ -28,10 +32,20 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
             "StartCompShareInstance"
             | "ResetCompShareInstancePassword"
             | "ReinstallCompShareInstance"
-            | "ResizeCompShareInstance" => STOPPED_INSTANCE.into(),
+            | "ResizeCompShareInstance"
+            | "DetachCompshareDisk"
+            | "GetCompShareAttachedDiskUpgradePrice" => STOPPED_INSTANCE.into(),
             _ => RUNNING_INSTANCE.into(),
         },
         "UHostIds" => RUNNING_INSTANCE.into(),
+        "UDiskId" => match action {
+            "AttachCompshareDisk" | "DeleteCompshareDisk" => AVAILABLE_DISK.into(),
+            _ => ATTACHED_DISK.into(),
+        },
+        "DiskId" => ATTACHED_DISK.into(),
+        "DiskSpace" => "300".into(),
+        "Size" if action.contains("Disk") => "300".into(),
+        "DiskType" => "SSDDataDisk".into(),
         // 2100-01-01: a scheduled shutdown must lie ahead.
         "StopTime" | "SchedulerStopTime" => "4102444800".into(),
         "CompShareImageId" if custom_image_action => CUSTOM_IMAGE.into(),

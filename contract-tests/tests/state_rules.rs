@@ -62,6 +62,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         boot_seconds: 0,
         transition_seconds: 0,
         image_build_seconds: BUILD as u64,
+        ..Timings::default()
     };
     let ep = Endpoint::in_process_with(Config {
         timings,

@@ -75,3 +75,38 @@ pub fn hourly_price(gpu_type: &str) -> Option<(f64, f64)> {
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+/// Data disk types CreateAndAttachCompshareDisk takes (the API reference),
+/// and `CLOUD_SSD`, which the reference's own example sends (the mock takes
+/// it as `SSDDataDisk`). `RSSDDataDisk` is for A800 machines only, which
+/// the mock has not: it is refused.
+pub const DATA_DISK_TYPES: &[&str] = &[
+    "SSDDataDisk",
+    "RSSDDataDisk",
+    "DataDisk",
+    "EfficiencyDataDisk",
+    "CLOUD_SSD",
+];
+
+/// Charge types of a data disk (the API reference).
+pub const DISK_CHARGE_TYPES: &[&str] = &["Month", "Day", "Dynamic", "Postpay"];
+
+/// The smallest and largest data disk, GiB (the product documentation:
+/// 10 G to 1500 G).
+pub const DATA_DISK_GB: (i64, i64) = (10, 1500);
+
+/// Price of one GiB of disk for a month, CNY, by disk type: the mock's
+/// choice, as the tariff is not public. Instance disks (`CLOUD_SSD`) are
+/// priced as SSD data disks.
+pub fn disk_price_per_gb_month(disk_type: &str) -> f64 {
+    match disk_type {
+        "DataDisk" => 0.3,
+        "EfficiencyDataDisk" => 0.5,
+        "RSSDDataDisk" => 1.2,
+        _ => 0.8,
+    }
+}
+
+/// Snapshot service (`BackupMode` SNAPSHOT or DATAARK) per GiB for a month,
+/// CNY: the mock's choice.
+pub const SNAPSHOT_PRICE_PER_GB_MONTH: f64 = 0.1;

@@ -37,6 +37,12 @@ pub enum ApiError {
         /// The refused action.
         action: String,
     },
+    /// 8434: a data disk is still detaching (the official CLI retries it).
+    #[error("UDisk [{0}] is detaching")]
+    DiskDetaching(String),
+    /// 8433: US3 is not enabled for the account.
+    #[error("US3 not enabled")]
+    Us3NotEnabled,
 }
 
 impl ApiError {
@@ -52,6 +58,8 @@ impl ApiError {
             ApiError::MissingParams(_) => rc::MISSING_PARAMS,
             ApiError::ParamsNotAvailable(_) => rc::PARAMS_NOT_AVAILABLE,
             ApiError::WrongState { .. } => rc::WRONG_STATE,
+            ApiError::DiskDetaching(_) => rc::DISK_DETACHING,
+            ApiError::Us3NotEnabled => rc::US3_NOT_ENABLED,
         }
     }
 
@@ -67,6 +75,8 @@ impl ApiError {
             ApiError::MissingParams(p) => rc::missing_params(p),
             ApiError::ParamsNotAvailable(p) => rc::params_not_available(p),
             ApiError::WrongState { .. } => self.to_string(),
+            ApiError::DiskDetaching(id) => rc::disk_detaching(id),
+            ApiError::Us3NotEnabled => rc::US3_NOT_ENABLED_MESSAGE.to_owned(),
         }
     }
 
@@ -78,7 +88,8 @@ impl ApiError {
             ApiError::UserNotExists => "account",
             ApiError::MissingParams(_) => "missing_param",
             ApiError::ParamsNotAvailable(_) => "value",
-            ApiError::WrongState { .. } => "state",
+            ApiError::WrongState { .. } | ApiError::DiskDetaching(_) => "state",
+            ApiError::Us3NotEnabled => "account",
         }
     }
 }

@@ -5,6 +5,8 @@
 //! an optional `responses/` directory of canned answers, one
 //! `<Action>.json` each (see [`crate::canned`]).
 
+pub mod disks;
+
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -66,6 +68,8 @@ pub struct Fixtures {
     pub responses: CannedAnswers,
     /// Instances to start with, from `instances.json`.
     pub instances: Vec<InstanceFixture>,
+    /// Data disks to start with, from `disks.json`.
+    pub disks: Vec<disks::DiskFixture>,
 }
 
 /// An instance of `instances.json`: the mock fills in the rest (disks, IP,
@@ -124,6 +128,7 @@ impl Fixtures {
         Fixtures::from_json(BUILTIN_ACCOUNTS, BUILTIN_IMAGES)
             .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
             .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
+            .and_then(|f| f.with_disks(disks::BUILTIN_DISKS))
             .expect("the built-in fixtures are valid")
     }
 
@@ -134,6 +139,9 @@ impl Fixtures {
         for f in &self.instances {
             let image = state.images.get(&f.comp_share_image_id).map(|i| i.image());
             state.adopt_instance(|n| instance_of(f, image, n));
+        }
+        for d in &self.disks {
+            state.adopt_disk(d.disk());
         }
         state
     }
@@ -158,6 +166,9 @@ impl Fixtures {
         if dir.join(INSTANCES_FILE).exists() {
             set = set.with_instances(&read(INSTANCES_FILE)?)?;
         }
+        if dir.join(disks::DISKS_FILE).exists() {
+            set = set.with_disks(&read(disks::DISKS_FILE)?)?;
+        }
         let mut files = Vec::new();
         for name in response_files(&dir.join(RESPONSES_DIR))? {
             let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
@@ -176,6 +187,7 @@ impl Fixtures {
             images,
             responses: CannedAnswers::default(),
             instances: Vec::new(),
+            disks: Vec::new(),
         })
     }
 

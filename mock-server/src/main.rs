@@ -49,6 +49,9 @@ struct Args {
     /// Seconds a custom image spends Making.
     #[arg(long, default_value_t = Timings::default().image_build_seconds)]
     image_build_seconds: u64,
+    /// Seconds a data disk spends Detaching.
+    #[arg(long, default_value_t = Timings::default().detach_seconds)]
+    detach_seconds: u64,
     /// Allow listening on a non-loopback address (the mock then warns).
     #[arg(long)]
     allow_non_loopback: bool,
@@ -218,6 +221,7 @@ async fn run(
             boot_seconds: args.boot_seconds,
             transition_seconds: args.transition_seconds,
             image_build_seconds: args.image_build_seconds,
+            detach_seconds: args.detach_seconds,
         },
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
         read_timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),

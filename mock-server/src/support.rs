@@ -106,7 +106,7 @@ mod tests {
         let of = |n: &str| l.iter().find(|a| a.action == n).unwrap().support;
         assert_eq!(of("DescribeCompShareCustomImages"), Support::Stateful);
         assert_eq!(of("AttachUS3"), Support::Canned);
-        assert_eq!(of("AttachCompshareDisk"), Support::Neutral);
+        assert_eq!(of("DescribeModelRepositoryTags"), Support::Neutral);
         let names: Vec<&str> = l.iter().map(|a| a.action.as_str()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();

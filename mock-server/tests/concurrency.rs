@@ -187,6 +187,7 @@ async fn concurrent_clients_leave_exactly_what_their_answers_imply() {
         boot_seconds: 0,
         transition_seconds: 0,
         image_build_seconds: 0,
+        detach_seconds: 0,
     };
     let server = std::sync::Arc::new(
         MockServer::start_with(Config {

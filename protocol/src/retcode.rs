@@ -21,6 +21,12 @@ pub const PARAMS_NOT_AVAILABLE: i64 = 230;
 /// The resource exists but its state does not allow the action (the mock's
 /// choice: the live code is not public).
 pub const WRONG_STATE: i64 = 290;
+/// US3 is not enabled for the account: `AttachUS3` on a `uhost-` instance
+/// (the API reference's error codes; the official CLI's hint for it).
+pub const US3_NOT_ENABLED: i64 = 8433;
+/// A data disk is still detaching: `DeleteCompshareDisk`, which the official
+/// CLI retries three times, 2 s × attempt (`docs/PROTOCOL.md` §8).
+pub const DISK_DETACHING: i64 = 8434;
 /// From here up, service-side and transient: the official SDKs retry these.
 pub const FIRST_RETRYABLE: i64 = 2000;
 
@@ -32,6 +38,15 @@ pub const MISSING_SIGNATURE_MESSAGE: &str = "Missing signature";
 pub const SIGNATURE_MISMATCH_MESSAGE: &str = "Signature VerifyAC Error";
 /// The message of 172.
 pub const USER_NOT_EXISTS_MESSAGE: &str = "User Not Exists";
+
+/// The message of 8433, as the API reference's error code table words it.
+pub const US3_NOT_ENABLED_MESSAGE: &str = "service error， please contact technical support";
+
+/// The message of 8434 for a disk id (the mock's wording: the live one is
+/// not public).
+pub fn disk_detaching(id: &str) -> String {
+    format!("UDisk [{id}] is detaching, please retry later")
+}
 
 /// The message of 161 for an action name.
 pub fn action_not_found(action: &str) -> String {

@@ -147,7 +147,15 @@ NEEDS_STOPPED_INSTANCE = {
     "ResetCompShareInstancePassword",
     "ReinstallCompShareInstance",
     "ResizeCompShareInstance",
+    "DetachCompshareDisk",
+    "GetCompShareAttachedDiskUpgradePrice",
+    "ResizeCompShareDisk",
 }
+
+# The fixtures' data disks (disks.json): one Available, one attached to the
+# Stopped instance (samples.rs: `sample`).
+AVAILABLE_DISK = "udisk-demo0avl"
+ATTACHED_DISK = "udisk-demo0use"
 
 # Parameters the catalogue lists but the gateway refuses with 230 when sent:
 # the `refused` list of the catalogue overlay (protocol/catalogue/overlay.json).
@@ -207,6 +215,17 @@ KNOWN_VALUES = {
     "UHostIds": [RUNNING_INSTANCE, STOPPED_INSTANCE],
 }
 
+# Values of the data disk actions: the attached disk's device, a size above
+# its own, real types.
+DISK_VALUES = {
+    "DiskId": ATTACHED_DISK,
+    "DiskSpace": 300,
+    "Device": "/dev/vdb",
+    "DiskType": "SSDDataDisk",
+    "DataDiskType": "SSDDataDisk",
+    "BackupMode": "NONE",
+}
+
 # Values for one action only: filters chosen so that the answer lists a
 # fixture resource, so the strict type check sees real items.
 ACTION_VALUES = {
@@ -234,6 +253,14 @@ def known_value(action, name):
         return STOPPED_INSTANCE if action in NEEDS_STOPPED_INSTANCE else RUNNING_INSTANCE
     if name == "CompShareImageId":
         return CUSTOM_IMAGE if custom_image_action(action) else PLATFORM_IMAGE
+    if name == "UDiskId":
+        if action in ("AttachCompshareDisk", "DeleteCompshareDisk"):
+            return AVAILABLE_DISK
+        return ATTACHED_DISK
+    if name == "Size" and "Disk" in action:
+        return 300
+    if name in DISK_VALUES and "Disk" in action:
+        return DISK_VALUES[name]
     if name in ACTION_VALUES.get(action, {}):
         return ACTION_VALUES[action][name]
     return KNOWN_VALUES.get(name)

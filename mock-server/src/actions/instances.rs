@@ -121,7 +121,7 @@ pub fn describe_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<An
         .iter()
         .skip(page.offset)
         .take(page.limit)
-        .map(|i| i.answer())
+        .map(|i| i.answer().with_disks(state.disks_on(&i.uhost_id)))
         .collect();
     Ok(Answer::new()
         .field("TotalCount", &matching.len())
@@ -152,7 +152,10 @@ pub fn reboot_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
 /// TerminateCompShareInstance.
 pub fn terminate_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = uhost_id(params)?;
-    write_state(ctx).terminate_instance(&ctx.account.account_id, id)?;
+    let release = params.get("ReleaseUDisk") == Some("true");
+    let mut state = write_state(ctx);
+    state.terminate_instance(&ctx.account.account_id, id)?;
+    state.release_disks_of(&ctx.account.account_id, id, release);
     Ok(answer_uhost(id))
 }
 

@@ -5,6 +5,7 @@
 //! response model: every action of the catalogue answers.
 
 pub mod account;
+pub mod disks;
 pub mod images;
 pub mod instances;
 
@@ -68,6 +69,13 @@ pub fn handler(action: &str) -> Option<Handler> {
         "DescribeAvailableCompShareInstanceTypes" => {
             instances::describe_available_comp_share_instance_types
         }
+        "DescribeCompshareDisk" => disks::describe_compshare_disk,
+        "CreateAndAttachCompshareDisk" => disks::create_and_attach_compshare_disk,
+        "AttachCompshareDisk" => disks::attach_compshare_disk,
+        "DetachCompshareDisk" => disks::detach_compshare_disk,
+        "ResizeCompShareDisk" => disks::resize_comp_share_disk,
+        "GetCompShareAttachedDiskUpgradePrice" => disks::get_comp_share_attached_disk_upgrade_price,
+        "DeleteCompshareDisk" => disks::delete_compshare_disk,
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
         _ => return None,

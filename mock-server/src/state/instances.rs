@@ -747,7 +747,7 @@ pub struct CompShareInstanceSet<'a> {
     region: &'static str,
     image_id: &'a str,
     #[serde(rename = "UDiskSet")]
-    udisk_set: [(); 0],
+    udisk_set: Vec<super::disks::UHostUDiskSet<'a>>,
     volume_set: [(); 0],
     total_volume_space: i64,
     disk_price: f64,
@@ -756,6 +756,18 @@ pub struct CompShareInstanceSet<'a> {
     basic_image_id: &'a str,
     basic_image_name: &'a str,
     scheduler_stop_time: i64,
+}
+
+impl<'a> CompShareInstanceSet<'a> {
+    /// The answer with the data disks attached to the instance in
+    /// `UDiskSet`, their sizes summed in `TotalVolumeSpace`.
+    pub fn with_disks(mut self, disks: impl Iterator<Item = &'a super::disks::DataDisk>) -> Self {
+        for d in disks {
+            self.total_volume_space += d.size;
+            self.udisk_set.push(d.on_instance());
+        }
+        self
+    }
 }
 
 /// The catalogue's `UHostDiskSet`: a disk as an instance lists it.
@@ -974,7 +986,7 @@ impl Instance {
             zone: &self.zone,
             region: self.region(),
             image_id: &self.image_id,
-            udisk_set: [],
+            udisk_set: Vec::new(),
             volume_set: [],
             total_volume_space: 0,
             disk_price: 0.0,

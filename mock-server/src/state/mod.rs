@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod disks;
 pub mod id_streams;
 pub mod ids;
 pub mod images;
@@ -39,6 +40,14 @@ pub struct Timings {
     pub transition_seconds: u64,
     /// A custom image's Making → Available.
     pub image_build_seconds: u64,
+    /// A data disk's Detaching → Available (absent from state files written
+    /// before it existed: the default).
+    #[serde(default = "default_detach_seconds")]
+    pub detach_seconds: u64,
+}
+
+fn default_detach_seconds() -> u64 {
+    Timings::default().detach_seconds
 }
 
 impl Default for Timings {
@@ -47,6 +56,7 @@ impl Default for Timings {
             boot_seconds: 5,
             transition_seconds: 2,
             image_build_seconds: 60,
+            detach_seconds: 5,
         }
     }
 }
@@ -75,6 +85,8 @@ pub struct State {
     pub ids: IdStreams,
     /// How long things take.
     pub timings: Timings,
+    /// Data disks.
+    disks: disks::Disks,
 }
 
 impl State {
@@ -135,6 +147,7 @@ impl State {
             "Instances": instances,
             "Shares": shares,
             "Builds": builds,
+            "Disks": self.disks.all().collect::<Vec<_>>(),
         })
     }
 
@@ -161,6 +174,8 @@ impl State {
             let id = entry.remove();
             if let Some(inst) = self.instances.get_mut(&id) {
                 inst.settle(now);
+            } else if let Some(disk) = self.disks.get_mut(&id) {
+                disk.settle(now);
             } else if let Some((_, ready)) = self.builds.get(&id).copied() {
                 if ready <= now {
                     self.builds.remove(&id);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::disks::{DataDisk, Disks};
 use super::{Account, Clock, CompShareImage, IdStreams, Images, Instance, State, Timings};
 
 /// The format version written in every file.
@@ -44,6 +45,12 @@ pub struct Snapshot {
     pub ids: IdStreams,
     /// Durations.
     pub timings: Timings,
+    /// Data disks (absent from files written before they existed).
+    #[serde(default)]
+    pub disks: Vec<DataDisk>,
+    /// Deleted data disks: id → account, so deleting one again succeeds.
+    #[serde(default)]
+    pub deleted_disks: BTreeMap<String, String>,
 }
 
 impl State {
@@ -84,6 +91,8 @@ impl State {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
             timings: self.timings,
+            disks: self.disks.all().cloned().collect(),
+            deleted_disks: self.disks.deleted().clone(),
         }
     }
 
@@ -170,6 +179,35 @@ impl State {
             }
             state.shares.insert(img, who);
         }
+        for d in &s.disks {
+            if !known.contains(&d.account_id) {
+                return Err(format!("disk {} belongs to no account", d.udisk_id));
+            }
+            if !d.mount.is_empty()
+                && state
+                    .instances
+                    .get(&d.mount)
+                    .is_none_or(|i| i.account_id != d.account_id)
+            {
+                return Err(format!(
+                    "disk {} is attached to no instance of its account",
+                    d.udisk_id
+                ));
+            }
+            if d.detach_at > 0 {
+                state.seq += 1;
+                state
+                    .events
+                    .insert((d.detach_at, state.seq), d.udisk_id.clone());
+            }
+        }
+        let disk_ids: Vec<String> = s
+            .disks
+            .iter()
+            .map(|d| d.udisk_id.clone())
+            .chain(s.deleted_disks.keys().cloned())
+            .collect();
+        state.disks = Disks::restore(s.disks, s.deleted_disks)?;
         // The images' ids are in the index; the set keeps the others.
         state.used_ids = s
             .used_ids
@@ -177,6 +215,7 @@ impl State {
             .filter(|id| state.images.get(id).is_none())
             .collect();
         state.used_ids.extend(state.instances.keys().cloned());
+        state.used_ids.extend(disk_ids);
         Ok(state)
     }
 }
