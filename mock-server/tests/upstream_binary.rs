@@ -17,7 +17,7 @@ const ORDERS: &[(&str, &str)] = &[
     ("BeginTime", "1700000000"),
     ("EndTime", "1800000000"),
     ("TeamId", "100001"),
-    ("VirtualCompanyId", "56000001"),
+    ("VirtualCompanyId", "300001"),
 ];
 
 /// DescribeTeamMemberOrder's parameters for one page.
@@ -80,15 +80,11 @@ fn start(args: &[&str]) -> (Running, String, Vec<String>) {
 fn upstream_fixtures(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    for f in ["accounts.json", "images.json", "instances.json"] {
+    for f in ["accounts.json", "images.json", "instances.json", "teams.json"] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
     std::fs::create_dir_all(dir.join("responses")).unwrap();
-    for f in [
-        "ListCompShareTeam",
-        "DescribeTeamMemberOrder",
-        "DescribeModelRepositoryModels",
-    ] {
+    for f in ["DescribeModelRepositoryModels"] {
         std::fs::copy(
             src.join(format!("responses/{f}.json")),
             dir.join(format!("responses/{f}.json")),

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod images;
 pub mod instances;
 pub mod persist;
+pub mod teams;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -75,6 +76,8 @@ pub struct State {
     pub ids: IdStreams,
     /// How long things take.
     pub timings: Timings,
+    /// Teams, their members, quotas, orders and logs.
+    pub teams: teams::Teams,
 }
 
 impl State {
@@ -108,7 +111,7 @@ impl State {
     }
 
     /// A JSON picture of the whole state for `GET /_mock/state`: accounts
-    /// without their private keys, images, instances, share lists, clock.
+    /// without their private keys, images, instances, share lists, teams, clock.
     pub fn dump(&self) -> serde_json::Value {
         let accounts: Vec<serde_json::Value> = self
             .accounts
@@ -135,6 +138,7 @@ impl State {
             "Instances": instances,
             "Shares": shares,
             "Builds": builds,
+            "Teams": self.teams,
         })
     }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::teams::Teams;
 use super::{Account, Clock, CompShareImage, IdStreams, Images, Instance, State, Timings};
 
 /// The format version written in every file.
@@ -44,6 +45,9 @@ pub struct Snapshot {
     pub ids: IdStreams,
     /// Durations.
     pub timings: Timings,
+    /// Teams (absent in files written before teams were kept).
+    #[serde(default)]
+    pub teams: Teams,
 }
 
 impl State {
@@ -84,6 +88,7 @@ impl State {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
             timings: self.timings,
+            teams: self.teams.clone(),
         }
     }
 
@@ -170,6 +175,9 @@ impl State {
             }
             state.shares.insert(img, who);
         }
+        let accounts: Vec<Account> = state.accounts.iter().map(|a| (**a).clone()).collect();
+        let next = (s.teams.next_team_id, s.teams.next_virtual_id);
+        state.teams = Teams::build(s.teams.teams, &accounts, next)?;
         // The images' ids are in the index; the set keeps the others.
         state.used_ids = s
             .used_ids
