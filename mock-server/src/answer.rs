@@ -91,7 +91,10 @@ impl Record {
     fn finish_file(self, shared: &Shared, file: FileBody) -> Response {
         let mut resp = self.finish(shared, file.bytes, StatusCode::OK);
         let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
         let disposition = format!("attachment; filename={}", file.file_name);
         if let Ok(v) = HeaderValue::from_str(&disposition) {
             h.insert(header::CONTENT_DISPOSITION, v);

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{page, read_state, write_state, Answer, Ctx};
 use crate::error::ApiError;
-use crate::state::teams::{
-    Order, OrderQuery, Team, Yuan, LOG_STATUSES, OPERATE_TYPES, PENDING,
-};
+use crate::state::teams::{Order, OrderQuery, Team, Yuan, LOG_STATUSES, OPERATE_TYPES, PENDING};
 use compshare_protocol::params::Params;
 
 fn not_available(name: &str) -> ApiError {
@@ -150,10 +148,7 @@ pub fn delete_comp_share_team(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, 
 /// `UserInfo.N.RemarkName`). `ErrorMap` keeps the catalogue's string type:
 /// `""` when every invitation went out, else the JSON text of the map the
 /// API reference shows, `{"<UserCompanyId>": {"Code": N, "Message": "…"}}`.
-pub fn create_comp_share_team_relation(
-    ctx: &Ctx<'_>,
-    params: &Params,
-) -> Result<Answer, ApiError> {
+pub fn create_comp_share_team_relation(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = team_id(params)?;
     let mut items: BTreeMap<u64, (Option<&str>, &str)> = BTreeMap::new();
     for (rest, value) in params.children("UserInfo") {
@@ -209,7 +204,10 @@ pub fn set_comp_share_team_amount(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
     let id = team_id(params)?;
     let mut members = Vec::new();
     for v in params.array("VirtualCompanyId") {
-        members.push(v.parse::<u64>().map_err(|_| not_available("VirtualCompanyId"))?);
+        members.push(
+            v.parse::<u64>()
+                .map_err(|_| not_available("VirtualCompanyId"))?,
+        );
     }
     if members.is_empty() {
         return Err(ApiError::MissingParams("VirtualCompanyId".to_owned()));
@@ -421,25 +419,26 @@ pub fn download_team_order(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, Api
     let state = read_state(ctx);
     let orders = state.team_orders(&ctx.account.account_id, id, member, &query)?;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let rows = std::iter::once(CSV_COLUMNS.map(str::to_owned)).chain(orders.iter().map(|(m, o)| {
-        [
-            m.virtual_company_id.to_string(),
-            m.remark_name.clone(),
-            o.order_no.clone(),
-            o.order_type.clone(),
-            o.order_state.clone(),
-            o.charge_type.clone(),
-            o.resource_type.clone(),
-            o.resource_id.clone(),
-            o.amount.to_string(),
-            o.amount_real.to_string(),
-            o.amount_coupon.to_string(),
-            o.amount_free.to_string(),
-            o.create_time.to_string(),
-            o.start_time.to_string(),
-            o.end_time.to_string(),
-        ]
-    }));
+    let rows =
+        std::iter::once(CSV_COLUMNS.map(str::to_owned)).chain(orders.iter().map(|(m, o)| {
+            [
+                m.virtual_company_id.to_string(),
+                m.remark_name.clone(),
+                o.order_no.clone(),
+                o.order_type.clone(),
+                o.order_state.clone(),
+                o.charge_type.clone(),
+                o.resource_type.clone(),
+                o.resource_id.clone(),
+                o.amount.to_string(),
+                o.amount_real.to_string(),
+                o.amount_coupon.to_string(),
+                o.amount_free.to_string(),
+                o.create_time.to_string(),
+                o.start_time.to_string(),
+                o.end_time.to_string(),
+            ]
+        }));
     for row in rows {
         // Writing into a Vec cannot fail.
         let _ = out.write_record(&row);

@@ -479,7 +479,10 @@ impl Teams {
                 return Err(format!("team {} is 0 or appears twice", t.id));
             }
             if !known(&t.owner_id) {
-                return Err(format!("team {}: owner {:?} is no account", t.id, t.owner_id));
+                return Err(format!(
+                    "team {}: owner {:?} is no account",
+                    t.id, t.owner_id
+                ));
             }
             let mut users = std::collections::HashSet::new();
             for m in &t.members {
@@ -915,7 +918,16 @@ mod tests {
             assert_eq!(y, Yuan(fen));
             assert_eq!(y.to_string(), back);
         }
-        for bad in ["", "1.234", "a", "1.", ".5", "1e3", "+1", "99999999999999999999"] {
+        for bad in [
+            "",
+            "1.234",
+            "a",
+            "1.",
+            ".5",
+            "1e3",
+            "+1",
+            "99999999999999999999",
+        ] {
             assert!(bad.parse::<Yuan>().is_err(), "{bad}");
         }
     }
@@ -928,9 +940,16 @@ mod tests {
         assert_eq!(owned[0].info().member_count, 1);
         assert_eq!(owned[1].info().member_count, 0);
         let m = owned[0].member(MEMBER).unwrap();
-        assert_eq!((m.user_company_id.to_string().as_str(), m.status.as_str()), (SECOND, JOINED));
+        assert_eq!(
+            (m.user_company_id.to_string().as_str(), m.status.as_str()),
+            (SECOND, JOINED)
+        );
         assert!(!m.orders.is_empty());
-        assert_eq!(s.memberships(OWNER).count(), 1, "invited to the second's team");
+        assert_eq!(
+            s.memberships(OWNER).count(),
+            1,
+            "invited to the second's team"
+        );
     }
 
     #[test]
@@ -947,7 +966,11 @@ mod tests {
         assert_eq!(s.teams, before, "a refusal changes nothing");
         s.delete_team(OWNER, id).unwrap();
         assert!(s.owned_team(OWNER, id).is_err());
-        assert_eq!(s.create_team(OWNER, "again", ""), id + 1, "ids are not reused");
+        assert_eq!(
+            s.create_team(OWNER, "again", ""),
+            id + 1,
+            "ids are not reused"
+        );
     }
 
     #[test]
@@ -976,7 +999,10 @@ mod tests {
             )
             .unwrap();
         let codes: Vec<(&str, i64)> = failed.iter().map(|(k, v)| (k.as_str(), v.code)).collect();
-        assert_eq!(codes, [("56000001", 16003), ("56000002", 16001), ("99", 16002)]);
+        assert_eq!(
+            codes,
+            [("56000001", 16003), ("56000002", 16001), ("99", 16002)]
+        );
         let team = s.owned_team(OWNER, id).unwrap();
         assert_eq!(team.members.len(), 1);
         assert_eq!(team.members[0].status, PENDING);
@@ -987,7 +1013,8 @@ mod tests {
             "only the invitee answers"
         );
         assert_eq!(s.teams, before);
-        s.set_team_relation(SECOND, id, "Agree", None, None).unwrap();
+        s.set_team_relation(SECOND, id, "Agree", None, None)
+            .unwrap();
         assert_eq!(s.owned_team(OWNER, id).unwrap().members[0].status, JOINED);
         let e = s
             .set_team_relation(SECOND, id, "Agree", None, None)
@@ -1017,7 +1044,10 @@ mod tests {
         assert_eq!(s.teams, before);
         s.set_team_relation(OWNER, TEAM, "UpdateRemarkName", Some(56000002), Some("bob"))
             .unwrap();
-        assert_eq!(s.owned_team(OWNER, TEAM).unwrap().members[0].remark_name, "bob");
+        assert_eq!(
+            s.owned_team(OWNER, TEAM).unwrap().members[0].remark_name,
+            "bob"
+        );
         s.set_team_relation(OWNER, TEAM, "Cancel", Some(56000002), None)
             .unwrap();
         assert!(s.owned_team(OWNER, TEAM).unwrap().members.is_empty());
@@ -1027,7 +1057,13 @@ mod tests {
     #[test]
     fn quotas_are_granted_and_withdrawn_member_by_member() {
         let mut s = state();
-        let avail = |s: &State| s.owned_team(OWNER, TEAM).unwrap().member(MEMBER).unwrap().available_amount;
+        let avail = |s: &State| {
+            s.owned_team(OWNER, TEAM)
+                .unwrap()
+                .member(MEMBER)
+                .unwrap()
+                .available_amount
+        };
         let start = avail(&s);
         let failed = s
             .set_team_amount(OWNER, TEAM, &[MEMBER, 42], 500, "AllocateAmount")
@@ -1040,16 +1076,16 @@ mod tests {
         assert_eq!(failed[&MEMBER.to_string()].code, 17001);
         assert_eq!(avail(&s), start + 500, "a failed member is left as it was");
         let before = s.teams.clone();
-        for (amount, op, name) in [
-            (0, "AllocateAmount", "Amount"),
-            (5, "Give", "OperateType"),
-        ] {
+        for (amount, op, name) in [(0, "AllocateAmount", "Amount"), (5, "Give", "OperateType")] {
             assert_eq!(
                 s.set_team_amount(OWNER, TEAM, &[MEMBER], amount, op),
                 Err(ApiError::ParamsNotAvailable(name.into()))
             );
         }
-        assert_eq!(s.set_team_amount(SECOND, TEAM, &[MEMBER], 1, "AllocateAmount"), Err(team_id_refused()));
+        assert_eq!(
+            s.set_team_amount(SECOND, TEAM, &[MEMBER], 1, "AllocateAmount"),
+            Err(team_id_refused())
+        );
         assert_eq!(s.teams, before);
         assert!(s
             .set_team_amount(OWNER, TEAM, &[MEMBER], start + 500, "WithdrawAmount")
@@ -1077,7 +1113,10 @@ mod tests {
             end: Some(all[0].create_time),
             ..OrderQuery::default()
         };
-        assert_eq!(s.member_orders(OWNER, TEAM, MEMBER, &window).unwrap().len(), 2);
+        assert_eq!(
+            s.member_orders(OWNER, TEAM, MEMBER, &window).unwrap().len(),
+            2
+        );
         assert_eq!(
             s.member_orders(OWNER, TEAM, 1, &OrderQuery::default()),
             Err(ApiError::ParamsNotAvailable("VirtualCompanyId".into()))
@@ -1097,12 +1136,18 @@ mod tests {
         assert!(Teams::build(good.clone(), &accounts, (0, 0)).is_ok());
         let mut twice = good.clone();
         twice.push(good[0].clone());
-        assert!(Teams::build(twice, &accounts, (0, 0)).unwrap_err().contains("twice"));
+        assert!(Teams::build(twice, &accounts, (0, 0))
+            .unwrap_err()
+            .contains("twice"));
         let mut stranger = good.clone();
         stranger[0].owner_id = "1".into();
-        assert!(Teams::build(stranger, &accounts, (0, 0)).unwrap_err().contains("owner"));
+        assert!(Teams::build(stranger, &accounts, (0, 0))
+            .unwrap_err()
+            .contains("owner"));
         let mut status = good;
         status[0].members[0].status = "Left".into();
-        assert!(Teams::build(status, &accounts, (0, 0)).unwrap_err().contains("status"));
+        assert!(Teams::build(status, &accounts, (0, 0))
+            .unwrap_err()
+            .contains("status"));
     }
 }

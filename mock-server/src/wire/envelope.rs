@@ -353,7 +353,10 @@ mod tests {
             .into_file()
             .unwrap();
         assert_eq!(file.content_type, "text/csv; charset=utf-8");
-        assert_eq!((file.file_name.as_str(), &file.bytes[..]), ("a.csv", &b"x,y\n"[..]));
+        assert_eq!(
+            (file.file_name.as_str(), &file.bytes[..]),
+            ("a.csv", &b"x,y\n"[..])
+        );
         let envelope = Answer::new().field("A", &1).into_file().unwrap_err();
         assert_eq!(envelope.fields().count(), 1);
     }
