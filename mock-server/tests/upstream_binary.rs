@@ -89,13 +89,8 @@ fn upstream_fixtures(name: &str) -> PathBuf {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
     std::fs::create_dir_all(dir.join("responses")).unwrap();
-    for f in ["DescribeModelRepositoryModels"] {
-        std::fs::copy(
-            src.join(format!("responses/{f}.json")),
-            dir.join(format!("responses/{f}.json")),
-        )
-        .unwrap();
-    }
+    let f = "responses/DescribeModelRepositoryModels.json";
+    std::fs::copy(src.join(f), dir.join(f)).unwrap();
     // Other values, the same shape.
     std::fs::write(
         dir.join("responses/DescribeCompShareSoftwarePort.json"),

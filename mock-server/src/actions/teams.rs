@@ -126,13 +126,11 @@ pub fn create_comp_share_team(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, 
     Ok(Answer::new())
 }
 
-/// UpdateCompShareTeam: a new `Name` and/or `Description` (one is needed).
+/// UpdateCompShareTeam: a new `Name` and/or `Description`; with neither
+/// nothing changes (the call is still logged).
 pub fn update_comp_share_team(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = team_id(params)?;
     let (name, description) = (params.get("Name"), params.get("Description"));
-    if name.is_none() && description.is_none() {
-        return Err(ApiError::MissingParams("Name".to_owned()));
-    }
     write_state(ctx).update_team(&ctx.account.account_id, id, name, description)?;
     Ok(Answer::new())
 }

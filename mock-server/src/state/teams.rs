@@ -883,7 +883,7 @@ impl State {
         let mut out = Vec::new();
         for m in members {
             let mut orders: Vec<&Order> = m.orders.iter().filter(|o| query.matches(o)).collect();
-            orders.sort_by(|a, b| b.create_time.cmp(&a.create_time));
+            orders.sort_by_key(|o| std::cmp::Reverse(o.create_time));
             out.extend(orders.into_iter().map(|o| (m, o)));
         }
         Ok(out)
