@@ -17,13 +17,33 @@ pub struct Raw {
     pub status: u16,
     /// The `X-UCLOUD-REQUEST-UUID` header.
     pub request_id: Option<String>,
-    /// The body, parsed.
+    /// The body, parsed (`null` for a file).
     pub json: Value,
+    /// A file answered in place of an envelope (DownloadTeamOrder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileAnswer>,
 }
 
+/// A file answer: its `Content-Type`, `Content-Disposition` and body.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileAnswer {
+    /// The `Content-Type` header.
+    pub content_type: String,
+    /// The `Content-Disposition` header.
+    pub disposition: String,
+    /// The body.
+    pub bytes: Vec<u8>,
+}
+
+/// The actions that answer a file rather than an envelope on success.
+pub const FILE_ACTIONS: &[&str] = &["DownloadTeamOrder"];
+
 impl Raw {
-    /// `RetCode`, if the body has an integer one.
+    /// `RetCode`, if the body has an integer one; a file is a success (0).
     pub fn ret_code(&self) -> Option<i64> {
+        if self.file.is_some() {
+            return Some(0);
+        }
         self.json.get("RetCode").and_then(Value::as_i64)
     }
 

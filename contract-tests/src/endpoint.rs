@@ -295,9 +295,37 @@ impl Endpoint {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let disposition = resp
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = resp
             .bytes()
             .map_err(|e| format!("the answer from {url} could not be read: {e}"))?;
+        let is_file_action = req
+            .action
+            .as_deref()
+            .is_some_and(|a| crate::answer::FILE_ACTIONS.contains(&a));
+        if is_file_action && status == 200 && !content_type.starts_with("application/json") {
+            note_request_id(request_id.as_deref())?;
+            let disposition = disposition.unwrap_or_default();
+            if !disposition.starts_with("attachment; filename=") {
+                return Err(format!(
+                    "HTTP {status}: a file without an attachment Content-Disposition: {disposition:?}"
+                ));
+            }
+            return Ok(Raw {
+                status,
+                request_id,
+                json: Value::Null,
+                file: Some(crate::answer::FileAnswer {
+                    content_type,
+                    disposition,
+                    bytes: bytes.to_vec(),
+                }),
+            });
+        }
         let json: Value = serde_json::from_slice(&bytes).map_err(|e| {
             format!(
                 "HTTP {status}: the body is not JSON ({e}): {}",
@@ -316,6 +344,7 @@ impl Endpoint {
             status,
             request_id,
             json,
+            file: None,
         })
     }
 }

@@ -19,6 +19,16 @@ pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
 pub const ATTACHED_DISK: &str = "udisk-demo0use";
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
+/// The third account's id (in no team), for invitations.
+pub const THIRD_ACCOUNT: &str = "56000003";
+/// The built-in default account's team, with the second account in it.
+pub const TEAM: &str = "100001";
+/// The second account's virtual account in [`TEAM`].
+pub const TEAM_MEMBER: &str = "300001";
+/// The second account's team, which invited the default account.
+pub const INVITING_TEAM: &str = "100002";
+/// The default account's team with no member (one it can delete).
+pub const EMPTY_TEAM: &str = "100003";
 
 /// A value for one scalar parameter of `action`, named `leaf`.
 pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
@@ -58,6 +68,14 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "DestChargeType" => "Month".into(),
         "OccurredAt" => "2026-11-29T10:00:00Z".into(),
         "OperateType" => "AllocateAmount".into(),
+        "TeamId" => match action {
+            "SetCompShareTeamRelation" => INVITING_TEAM.into(),
+            "DeleteCompShareTeam" => EMPTY_TEAM.into(),
+            _ => TEAM.into(),
+        },
+        "VirtualCompanyId" => TEAM_MEMBER.into(),
+        "UserCompanyId" => THIRD_ACCOUNT.into(),
+        "Status" if action == "SetCompShareTeamRelation" => "Agree".into(),
         "Type" if action == "CheckCompShareResourceCapacity" => "CLOUD_SSD".into(),
         "Size" if action == "CheckCompShareResourceCapacity" => "100".into(),
         "Memory" => "65536".into(),

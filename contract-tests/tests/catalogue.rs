@@ -47,7 +47,16 @@ fn every_catalogue_action_answers_its_required_params_in_its_catalogue_shape() {
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
         entry.insert("request".into(), Value::Object(request));
-        entry.insert("answer".into(), raw.json);
+        // A file answer is pinned as its headers and its text.
+        let answer = match &raw.file {
+            Some(file) => serde_json::json!({
+                "Content-Type": file.content_type,
+                "Content-Disposition": file.disposition,
+                "Body": String::from_utf8_lossy(&file.bytes),
+            }),
+            None => raw.json,
+        };
+        entry.insert("answer".into(), answer);
         all.insert(name.to_owned(), Value::Object(entry));
     }
     insta::assert_json_snapshot!(Value::Object(all), {

@@ -16,7 +16,7 @@ use crate::journal::{Entry, KeptAnswer, PackedParams, SignatureDiagnosis, REDACT
 use crate::respond::{json_response, REQUEST_ID_HEADER};
 use crate::shared::Shared;
 use crate::sync::{lock, read};
-use crate::wire::envelope::{render_error, render_http_error};
+use crate::wire::envelope::{render_error, render_http_error, FileBody};
 use crate::{diagnose, gateway};
 
 /// A request being answered: what the journal will say of it.
@@ -82,6 +82,23 @@ impl Record {
         };
         let resp = json_response(status, body, Some(&self.entry.request_id));
         lock(&shared.journal).record_answered(self.entry, self.params, answer);
+        resp
+    }
+
+    /// Finishes with a file in place of the envelope: its bytes, its
+    /// `Content-Type` and an attachment `Content-Disposition`; journaled and
+    /// logged like any answer (RetCode 0).
+    fn finish_file(self, shared: &Shared, file: FileBody) -> Response {
+        let mut resp = self.finish(shared, file.bytes, StatusCode::OK);
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
+        let disposition = format!("attachment; filename={}", file.file_name);
+        if let Ok(v) = HeaderValue::from_str(&disposition) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
         resp
     }
 
@@ -161,7 +178,10 @@ pub(crate) async fn answer(shared: &Shared, mut record: Record, wire: WireReques
     let body = match outcome.result {
         Ok(answer) => {
             record.entry.ret_code = Some(0);
-            answer.into_body(action)
+            match answer.into_file() {
+                Ok(file) => return record.finish_file(shared, file),
+                Err(answer) => answer.into_body(action),
+            }
         }
         Err(e) => {
             record.entry.ret_code = Some(e.ret_code());

@@ -1,8 +1,8 @@
 //! Fixture sets: the built-in default (compiled in from `fixtures/`) or a
 //! directory given with `--fixtures`. Every file is validated against the
 //! catalogue before the mock starts; a bad one is refused with the file, the
-//! entry's index and the field. A set is `accounts.json`, `images.json` and
-//! an optional `responses/` directory of canned answers, one
+//! entry's index and the field. A set is `accounts.json`, `images.json`,
+//! optional `instances.json` and `teams.json`, and an optional `responses/` directory of canned answers, one
 //! `<Action>.json` each (see [`crate::canned`]).
 
 pub mod disks;
@@ -17,6 +17,7 @@ use crate::canned::CannedAnswers;
 use crate::domain::{hourly_price, round2};
 pub use crate::error::FixtureError;
 use crate::state::images::{IMAGE_STATUSES, IMAGE_TYPES};
+use crate::state::teams::{Team, Teams};
 use crate::state::{
     Account, CompShareImage, Disk, Images, Instance, InstanceState, State, StoredImage,
 };
@@ -41,9 +42,7 @@ const BUILTIN_RESPONSES: &[(&str, &str)] = builtin_responses![
     "DescribeCompShareSoftwarePort",
     "DescribeModelRepositoryModels",
     "DescribeModelRepositoryTags",
-    "DescribeTeamMemberOrder",
     "DescribeULHostBundles",
-    "ListCompShareTeam",
 ];
 
 /// The file names of a fixture directory.
@@ -55,6 +54,9 @@ pub const RESPONSES_DIR: &str = "responses";
 /// See [`ACCOUNTS_FILE`]; optional.
 pub const INSTANCES_FILE: &str = "instances.json";
 const BUILTIN_INSTANCES: &str = include_str!("../../fixtures/instances.json");
+/// See [`ACCOUNTS_FILE`]; optional.
+pub const TEAMS_FILE: &str = "teams.json";
+const BUILTIN_TEAMS: &str = include_str!("../../fixtures/teams.json");
 
 /// A validated fixture set.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +72,8 @@ pub struct Fixtures {
     pub instances: Vec<InstanceFixture>,
     /// Data disks to start with, from `disks.json`.
     pub disks: Vec<disks::DiskFixture>,
+    /// Teams to start with, from `teams.json`.
+    pub teams: Teams,
 }
 
 /// An instance of `instances.json`: the mock fills in the rest (disks, IP,
@@ -114,11 +118,12 @@ pub struct InstanceFixture {
 
 /// The built-in `accounts.json`, `images.json` and `instances.json`, as
 /// file name and text: what a recording directory starts from.
-pub fn builtin_files() -> [(&'static str, &'static str); 3] {
+pub fn builtin_files() -> [(&'static str, &'static str); 4] {
     [
         (ACCOUNTS_FILE, BUILTIN_ACCOUNTS),
         (IMAGES_FILE, BUILTIN_IMAGES),
         (INSTANCES_FILE, BUILTIN_INSTANCES),
+        (TEAMS_FILE, BUILTIN_TEAMS),
     ]
 }
 
@@ -129,6 +134,7 @@ impl Fixtures {
             .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
             .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
             .and_then(|f| f.with_disks(disks::BUILTIN_DISKS))
+            .and_then(|f| f.with_teams(BUILTIN_TEAMS))
             .expect("the built-in fixtures are valid")
     }
 
@@ -143,6 +149,7 @@ impl Fixtures {
         for d in &self.disks {
             state.adopt_disk(d.disk());
         }
+        state.teams = self.teams.clone();
         state
     }
 
@@ -169,6 +176,9 @@ impl Fixtures {
         if dir.join(disks::DISKS_FILE).exists() {
             set = set.with_disks(&read(disks::DISKS_FILE)?)?;
         }
+        if dir.join(TEAMS_FILE).exists() {
+            set = set.with_teams(&read(TEAMS_FILE)?)?;
+        }
         let mut files = Vec::new();
         for name in response_files(&dir.join(RESPONSES_DIR))? {
             let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
@@ -188,6 +198,7 @@ impl Fixtures {
             responses: CannedAnswers::default(),
             instances: Vec::new(),
             disks: Vec::new(),
+            teams: Teams::default(),
         })
     }
 
@@ -260,6 +271,21 @@ impl Fixtures {
             instances: out,
             ..self
         })
+    }
+
+    /// The set with the teams of a `teams.json` text: each entry a team as
+    /// `GET /_mock/state` shows it, checked against the set's accounts.
+    pub fn with_teams(self, text: &str) -> Result<Fixtures, FixtureError> {
+        let file = TEAMS_FILE;
+        let mut teams = Vec::new();
+        for (i, item) in list(file, text)?.into_iter().enumerate() {
+            let team: Team = serde_json::from_value(item)
+                .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
+            teams.push(team);
+        }
+        let teams = Teams::build(teams, &self.accounts, (0, 0))
+            .map_err(|e| FixtureError::new(file, None, None, e))?;
+        Ok(Fixtures { teams, ..self })
     }
 
     /// The set with these canned answers instead of its own: each file given
@@ -764,7 +790,7 @@ mod tests {
         );
         let f = Fixtures::builtin();
         assert_eq!(f.responses.len(), BUILTIN_RESPONSES.len());
-        assert!(f.responses.contains("DescribeTeamMemberOrder"));
+        assert!(f.responses.contains("DescribeULHostBundles"));
     }
 
     fn temp_set(name: &str) -> std::path::PathBuf {

@@ -124,7 +124,7 @@ mod tests {
             l.len()
         )));
         assert!(
-            md.contains("| `DescribeTeamMemberOrder` | neutral | `OrderInfos`, count in `Total` |")
+            md.contains("| `DescribeULHostImage` | neutral | `ImageSet`, count in `TotalCount` |")
         );
         assert!(md.contains("| `AttachUS3` | neutral | |"));
         assert_eq!(md.matches("\n| `").count(), l.len());

@@ -52,7 +52,7 @@ fn order_nos(body: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn describe_team_member_order_pages_its_canned_orders() {
+async fn describe_team_member_order_pages_the_members_orders() {
     let server = MockServer::start().await.unwrap();
     let first = call(&server, "DescribeTeamMemberOrder", ORDER).await;
     assert_eq!(first["RetCode"], 0);
@@ -62,12 +62,12 @@ async fn describe_team_member_order_pages_its_canned_orders() {
             first["Offset"].clone(),
             first["Limit"].clone()
         ),
-        (json!(25), json!(0), json!(20))
+        (json!(27), json!(0), json!(20))
     );
     let first_nos = order_nos(&first);
     assert_eq!(first_nos.len(), 20);
-    assert_eq!(first_nos[0], "order-20240601001");
-    assert_eq!(first["OrderInfos"][0]["OrderDetail"][0]["Value"], "4090 x1");
+    assert_eq!(first_nos[0], "order-20240602002", "newest first");
+    assert_eq!(first["OrderInfos"][2]["OrderDetail"][0]["Value"], "4090 x1");
 
     let rest = call(
         &server,
@@ -81,10 +81,10 @@ async fn describe_team_member_order_pages_its_canned_orders() {
             rest["Offset"].clone(),
             rest["Limit"].clone()
         ),
-        (json!(25), json!(20), json!(10))
+        (json!(27), json!(20), json!(10))
     );
     let rest_nos = order_nos(&rest);
-    assert_eq!(rest_nos.len(), 5);
+    assert_eq!(rest_nos.len(), 7);
     assert!(
         rest_nos.iter().all(|n| !first_nos.contains(n)),
         "pages overlap"
@@ -98,7 +98,7 @@ async fn describe_team_member_order_pages_its_canned_orders() {
     .await;
     assert_eq!(
         (past["Total"].clone(), past["OrderInfos"].clone()),
-        (json!(25), json!([]))
+        (json!(27), json!([]))
     );
 
     let bad = call(
@@ -178,7 +178,7 @@ async fn get_mock_actions_lists_every_action_with_its_support_level() {
     assert_eq!(of("DescribeCompShareCustomImages")["Support"], "stateful");
     assert_eq!(
         of("DescribeTeamMemberOrder"),
-        json!({"Action": "DescribeTeamMemberOrder", "Support": "canned", "Paging": {"List": "OrderInfos", "Count": "Total"}})
+        json!({"Action": "DescribeTeamMemberOrder", "Support": "stateful", "Paging": {"List": "OrderInfos", "Count": "Total"}})
     );
     assert_eq!(
         of("AttachUS3"),

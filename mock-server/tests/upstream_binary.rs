@@ -17,7 +17,7 @@ const ORDERS: &[(&str, &str)] = &[
     ("BeginTime", "1700000000"),
     ("EndTime", "1800000000"),
     ("TeamId", "100001"),
-    ("VirtualCompanyId", "56000001"),
+    ("VirtualCompanyId", "300001"),
 ];
 
 /// DescribeTeamMemberOrder's parameters for one page.
@@ -80,21 +80,17 @@ fn start(args: &[&str]) -> (Running, String, Vec<String>) {
 fn upstream_fixtures(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    for f in ["accounts.json", "images.json", "instances.json"] {
+    for f in [
+        "accounts.json",
+        "images.json",
+        "instances.json",
+        "teams.json",
+    ] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
     std::fs::create_dir_all(dir.join("responses")).unwrap();
-    for f in [
-        "ListCompShareTeam",
-        "DescribeTeamMemberOrder",
-        "DescribeModelRepositoryModels",
-    ] {
-        std::fs::copy(
-            src.join(format!("responses/{f}.json")),
-            dir.join(format!("responses/{f}.json")),
-        )
-        .unwrap();
-    }
+    let f = "responses/DescribeModelRepositoryModels.json";
+    std::fs::copy(src.join(f), dir.join(f)).unwrap();
     // Other values, the same shape.
     std::fs::write(
         dir.join("responses/DescribeCompShareSoftwarePort.json"),
@@ -283,10 +279,7 @@ fn a_recording_replays_the_same_answers_offline() {
     let record_dir = temp_dir("record-dir").join("recordings");
     let (_up, up_url, _) = start(&["--fixtures", fixtures.to_str().unwrap()]);
     let requests: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("ListCompShareTeam", vec![]),
-        ("DescribeTeamMemberOrder", orders("0", "10")),
-        ("DescribeTeamMemberOrder", orders("10", "10")),
-        ("DescribeTeamMemberOrder", orders("20", "10")),
+        ("DescribeCompShareSoftwarePort", vec![]),
         ("DescribeModelRepositoryModels", vec![("Tags", "LLM")]),
         ("DescribeModelRepositoryModels", vec![]),
         ("DescribeCompShareSoftwarePort", vec![]),
@@ -310,13 +303,13 @@ fn a_recording_replays_the_same_answers_offline() {
         );
         let answers = requests.iter().map(|(a, p)| call(&url, a, p)).collect();
         let entries = journal(&url);
-        let team = entries
+        let ports = entries
             .iter()
-            .find(|e| e["Action"] == "ListCompShareTeam")
+            .find(|e| e["Action"] == "DescribeCompShareSoftwarePort")
             .unwrap();
         assert_eq!(
-            team["Upstream"]["Recorded"],
-            "responses/ListCompShareTeam.json"
+            ports["Upstream"]["Recorded"],
+            "responses/DescribeCompShareSoftwarePort.json"
         );
         let images = entries
             .iter()
@@ -327,8 +320,7 @@ fn a_recording_replays_the_same_answers_offline() {
     };
     // The recording mock answered the state's action itself.
     assert!(!actions_received(&up_url).contains(&"DescribeCompShareCustomImages".to_owned()));
-    assert_eq!(recorded[0]["Teams"][0]["CompanyId"], 56000001);
-    assert_eq!(recorded[3]["Total"], 25);
+    assert_eq!(recorded[0]["SoftwarePort"][0]["Software"], "Only");
 
     let mut files = String::new();
     for f in std::fs::read_dir(record_dir.join("responses")).unwrap() {

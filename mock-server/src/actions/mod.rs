@@ -8,6 +8,7 @@ pub mod account;
 pub mod disks;
 pub mod images;
 pub mod instances;
+pub mod teams;
 
 use serde::Serialize;
 
@@ -78,6 +79,23 @@ pub fn handler(action: &str) -> Option<Handler> {
         "DeleteCompshareDisk" => disks::delete_compshare_disk,
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
+        "ListCompShareTeam" => teams::list_comp_share_team,
+        "ListCompShareTeamJoined" => teams::list_comp_share_team_joined,
+        "ListCompShareTeamInvite" => teams::list_comp_share_team_invite,
+        "GetCompShareTeamInfo" => teams::get_comp_share_team_info,
+        "CreateCompShareTeam" => teams::create_comp_share_team,
+        "UpdateCompShareTeam" => teams::update_comp_share_team,
+        "DeleteCompShareTeam" => teams::delete_comp_share_team,
+        "CreateCompShareTeamRelation" => teams::create_comp_share_team_relation,
+        "SetCompShareTeamRelation" => teams::set_comp_share_team_relation,
+        "SetCompShareTeamAmount" => teams::set_comp_share_team_amount,
+        "DescribeTeamMemberOrder" => teams::describe_team_member_order,
+        "DescribeTeamMemberOrderCount" => teams::describe_team_member_order_count,
+        "DescribeTeamMemberUnpaidOrder" => teams::describe_team_member_unpaid_order,
+        "DescribeTeamMemberUnpaidOrderCount" => teams::describe_team_member_unpaid_order_count,
+        "ListMemberProductType" => teams::list_member_product_type,
+        "ListCompShareTeamOperateLog" => teams::list_comp_share_team_operate_log,
+        "DownloadTeamOrder" => teams::download_team_order,
         _ => return None,
     })
 }

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod images;
 pub mod instances;
 pub mod persist;
+pub mod teams;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -87,6 +88,8 @@ pub struct State {
     pub timings: Timings,
     /// Data disks.
     disks: disks::Disks,
+    /// Teams, their members, quotas, orders and logs.
+    pub teams: teams::Teams,
 }
 
 impl State {
@@ -120,7 +123,7 @@ impl State {
     }
 
     /// A JSON picture of the whole state for `GET /_mock/state`: accounts
-    /// without their private keys, images, instances, share lists, clock.
+    /// without their private keys, images, instances, share lists, teams, clock.
     pub fn dump(&self) -> serde_json::Value {
         let accounts: Vec<serde_json::Value> = self
             .accounts
@@ -148,6 +151,7 @@ impl State {
             "Shares": shares,
             "Builds": builds,
             "Disks": self.disks.all().collect::<Vec<_>>(),
+            "Teams": self.teams,
         })
     }
 

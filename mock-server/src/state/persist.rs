@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::disks::{DataDisk, Disks};
+use super::teams::Teams;
 use super::{Account, Clock, CompShareImage, IdStreams, Images, Instance, State, Timings};
 
 /// The format version written in every file.
@@ -51,6 +52,9 @@ pub struct Snapshot {
     /// Deleted data disks: id → account, so deleting one again succeeds.
     #[serde(default)]
     pub deleted_disks: BTreeMap<String, String>,
+    /// Teams (absent in files written before teams were kept).
+    #[serde(default)]
+    pub teams: Teams,
 }
 
 impl State {
@@ -93,6 +97,7 @@ impl State {
             timings: self.timings,
             disks: self.disks.all().cloned().collect(),
             deleted_disks: self.disks.deleted().clone(),
+            teams: self.teams.clone(),
         }
     }
 
@@ -208,6 +213,9 @@ impl State {
             .chain(s.deleted_disks.keys().cloned())
             .collect();
         state.disks = Disks::restore(s.disks, s.deleted_disks)?;
+        let accounts: Vec<Account> = state.accounts.iter().map(|a| (**a).clone()).collect();
+        let next = (s.teams.next_team_id, s.teams.next_virtual_id);
+        state.teams = Teams::build(s.teams.teams, &accounts, next)?;
         // The images' ids are in the index; the set keeps the others.
         state.used_ids = s
             .used_ids

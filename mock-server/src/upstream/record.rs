@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
 use crate::canned::{paging, Canned, COMMON_PARAMS};
-use crate::fixtures::{ACCOUNTS_FILE, IMAGES_FILE, INSTANCES_FILE, RESPONSES_DIR};
+use crate::fixtures::{ACCOUNTS_FILE, IMAGES_FILE, INSTANCES_FILE, RESPONSES_DIR, TEAMS_FILE};
 use compshare_protocol::catalogue::{Action, Catalogue, Type};
 use compshare_protocol::params::Params;
 
@@ -267,7 +267,7 @@ impl Recorder {
             let text = match from {
                 Some(src) if src.join(name).exists() => std::fs::read_to_string(src.join(name))
                     .map_err(|e| format!("{}: {e}", src.join(name).display()))?,
-                Some(_) if name == INSTANCES_FILE => continue,
+                Some(_) if name == INSTANCES_FILE || name == TEAMS_FILE => continue,
                 Some(src) => return Err(format!("{}: missing", src.join(name).display())),
                 None => builtin.to_owned(),
             };

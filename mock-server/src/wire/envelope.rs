@@ -43,6 +43,20 @@ pub struct Answer {
     /// Each field: where its name (a JSON string) starts, and where its
     /// value starts and ends.
     fields: Vec<(usize, usize, usize)>,
+    /// A file answered in place of the envelope (set by [`Answer::file`]).
+    file: Option<Box<FileBody>>,
+}
+
+/// A file an action answers instead of a JSON envelope (DownloadTeamOrder's
+/// CSV): its bytes, their media type and the name it is saved under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileBody {
+    /// The `Content-Type` header, e.g. `text/csv; charset=utf-8`.
+    pub content_type: &'static str,
+    /// The file name of the `Content-Disposition: attachment` header.
+    pub file_name: String,
+    /// The body.
+    pub bytes: Vec<u8>,
 }
 
 /// Buffers of answers whose bodies were sent, for the next answers: one
@@ -91,6 +105,27 @@ impl Answer {
         Self::default()
     }
 
+    /// An answer that is a file, not an envelope: the HTTP layer sends its
+    /// bytes with its own `Content-Type` and a `Content-Disposition`.
+    pub fn file(content_type: &'static str, file_name: &str, bytes: Vec<u8>) -> Self {
+        Answer {
+            file: Some(Box::new(FileBody {
+                content_type,
+                file_name: file_name.to_owned(),
+                bytes,
+            })),
+            ..Answer::default()
+        }
+    }
+
+    /// The file of a file answer, or the answer itself when it is an envelope.
+    pub fn into_file(self) -> Result<FileBody, Answer> {
+        match self.file {
+            Some(file) => Ok(*file),
+            None => Err(self),
+        }
+    }
+
     /// No fields yet, with room for `bytes` of them.
     pub fn with_capacity(bytes: usize) -> Self {
         let mut buf = spare_buffer(HEADROOM + bytes + 64);
@@ -98,6 +133,7 @@ impl Answer {
         Answer {
             buf,
             fields: Vec::new(),
+            file: None,
         }
     }
 
@@ -309,6 +345,20 @@ mod tests {
             Answer::new().into_body(Some("Foo")),
             &br#"{"Action":"FooResponse","RetCode":0}"#[..]
         );
+    }
+
+    #[test]
+    fn a_file_answer_gives_back_its_file_and_an_envelope_does_not() {
+        let file = Answer::file("text/csv; charset=utf-8", "a.csv", b"x,y\n".to_vec())
+            .into_file()
+            .unwrap();
+        assert_eq!(file.content_type, "text/csv; charset=utf-8");
+        assert_eq!(
+            (file.file_name.as_str(), &file.bytes[..]),
+            ("a.csv", &b"x,y\n"[..])
+        );
+        let envelope = Answer::new().field("A", &1).into_file().unwrap_err();
+        assert_eq!(envelope.fields().count(), 1);
     }
 
     #[test]
