@@ -213,6 +213,13 @@ KNOWN_VALUES = {
     "AddAccounts": [SECOND_ACCOUNT_ID],
     "RemoveAccounts": [SECOND_ACCOUNT_ID],
     "UHostIds": [RUNNING_INSTANCE, STOPPED_INSTANCE],
+    # The default account's team, its member, an account in no team.
+    "TeamId": 100001,
+    "VirtualCompanyId": 300001,
+    "UserCompanyId": 56000003,
+    "OperateType": "AllocateAmount",
+    "OrderBy": "create_time",
+    "OrderDir": "DESC",
 }
 
 # Values of the data disk actions: the attached disk's device, a size above
@@ -229,12 +236,25 @@ DISK_VALUES = {
 # Values for one action only: filters chosen so that the answer lists a
 # fixture resource, so the strict type check sees real items.
 ACTION_VALUES = {
+    # Teams (samples.rs): the second account's team invited the default
+    # account; the default account's empty team can be deleted.
+    "SetCompShareTeamRelation": {"TeamId": 100002, "Status": "Agree"},
+    "DeleteCompShareTeam": {"TeamId": 100003},
     "DescribeCompShareImages": {
         "ImageType": "System",
         "Name": "Ubuntu 22.04 CUDA 12.4",
         "Author": "UCloud",
         "Tag": "PyTorch",
     },
+}
+
+# Actions the SDK's typed method cannot call successfully, and why; their
+# test checks what happens instead.
+TYPED_CANNOT = {
+    # The typed request schema has no TeamId, which the API reference requires.
+    "UpdateCompShareTeam": "no TeamId in the SDK's schema",
+    # A file (CSV), not an envelope: the CLI reads it with its raw transport.
+    "DownloadTeamOrder": "answers a CSV file",
 }
 
 # The list a valid call of these actions must answer non-empty.
