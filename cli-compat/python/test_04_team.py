@@ -144,6 +144,9 @@ def test_billing_export_writes_the_file(cli, flow, tmp_path):
     output = tmp_path / "orders.csv"
     result = cli.ok("team", "billing", "export", team, "--output", output)
     assert result.data["path"] == str(output.resolve())
+    # The CLI reads the header by its exact name "Content-Type".
+    content_type = result.data["content_type"]
+    assert content_type and "json" not in content_type, result.describe()
     content = output.read_bytes()
     assert result.data["bytes"] == len(content) and content, result.describe()
     # A file, not a JSON envelope saved as one.
@@ -153,6 +156,17 @@ def test_billing_export_writes_the_file(cli, flow, tmp_path):
 
     again = cli.run("team", "billing", "export", team, "--output", output)
     assert again.code == 2 and again.requests("DownloadTeamOrder") == []
+
+
+def test_billing_export_error_is_not_saved(cli, tmp_path):
+    # An error answers a JSON envelope (Content-Type application/json): the
+    # CLI reports it and writes no file.
+    output = tmp_path / "none.csv"
+    result = cli.run("team", "billing", "export", "999999", "--output", output)
+    assert result.code == 1, result.describe()
+    assert result.json["error"]["code"] == "api_error"
+    assert result.json["error"]["details"]["ret_code"] != 0
+    assert not output.exists()
 
 
 def test_audit(cli, flow):
