@@ -27,14 +27,25 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "UHostId" => match action {
             "StartCompShareInstance"
             | "ResetCompShareInstancePassword"
-            | "ReinstallCompShareInstance" => STOPPED_INSTANCE.into(),
+            | "ReinstallCompShareInstance"
+            | "ResizeCompShareInstance" => STOPPED_INSTANCE.into(),
             _ => RUNNING_INSTANCE.into(),
         },
+        "UHostIds" => RUNNING_INSTANCE.into(),
+        // 2100-01-01: a scheduled shutdown must lie ahead.
+        "StopTime" | "SchedulerStopTime" => "4102444800".into(),
         "CompShareImageId" if custom_image_action => CUSTOM_IMAGE.into(),
         "CompShareImageId" => PLATFORM_IMAGE.into(),
         "AddAccounts" | "RemoveAccounts" => SECOND_ACCOUNT.into(),
         "GpuType" => "4090".into(),
         "MachineType" => "G".into(),
+        "MinimalCpuPlatform" => "Auto".into(),
+        "ChargeType" => "Dynamic".into(),
+        "DestChargeType" => "Month".into(),
+        "OccurredAt" => "2026-11-29T10:00:00Z".into(),
+        "OperateType" => "AllocateAmount".into(),
+        "Type" if action == "CheckCompShareResourceCapacity" => "CLOUD_SSD".into(),
+        "Size" if action == "CheckCompShareResourceCapacity" => "100".into(),
         "Memory" => "65536".into(),
         "CPU" => "16".into(),
         _ => match ty {

@@ -34,6 +34,7 @@ pub const ADMIN_BODY_LIMIT: usize = 512 * 1024 * 1024;
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/health", get(health))
+        .route("/catalogue", get(catalogue))
         .route("/reset", post(reset))
         .route("/fixtures", post(fixtures))
         .route("/state", get(state))
@@ -83,6 +84,7 @@ pub const ROUTES: &[&str] = &[
     "POST /_mock/seed",
     "POST /_mock/save",
     "GET /_mock/actions",
+    "GET /_mock/catalogue",
 ];
 
 /// The JSON 404 of a `/_mock/` path that is no route: the path as asked
@@ -154,6 +156,12 @@ async fn health(AxState(shared): AxState<Arc<Shared>>) -> Response {
         "Accounts": state.accounts().len(),
         "Images": state.images.len(),
     }))
+}
+
+/// The catalogue the mock validates against: the generated one with the
+/// overlay merged in.
+async fn catalogue() -> Response {
+    ok(serde_json::to_value(Catalogue::get()).unwrap_or_default())
 }
 
 async fn reset(AxState(shared): AxState<Arc<Shared>>) -> Response {

@@ -492,15 +492,23 @@ mod tests {
             .collect();
         paged.sort();
         let want = [
-            ("DescribeCommunityImages", "ImageSet", "TotalCount"),
             ("DescribeCompShareCustomImages", "ImageSet", "TotalCount"),
             ("DescribeCompShareImages", "ImageSet", "TotalCount"),
             ("DescribeCompShareInstance", "UHostSet", "TotalCount"),
             ("DescribeCompShareSharingImages", "ImageSet", "TotalCount"),
+            (
+                "DescribeSelfCommunityImages",
+                "CompshareImageGroup",
+                "TotalCount",
+            ),
             ("DescribeTeamMemberOrder", "OrderInfos", "Total"),
             ("DescribeTeamMemberUnpaidOrder", "OrderInfos", "Total"),
             ("DescribeULHostImage", "ImageSet", "TotalCount"),
-            ("DescribeUserCommunityImages", "ImageSetGroup", "TotalCount"),
+            (
+                "DescribeUserCommunityImages",
+                "CompshareImageGroup",
+                "TotalCount",
+            ),
             ("ListCompShareTeamOperateLog", "Logs", "Total"),
         ];
         let want: Vec<(&str, String, String)> = want

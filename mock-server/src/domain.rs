@@ -17,6 +17,10 @@ pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
     REGIONS.iter().find(|(r, _)| *r == region).map(|(_, z)| *z)
 }
 
+/// Zones whose `DescribeCompShareSupportZone` entry has `IsPod`: container
+/// (`cpod-`) zones. None is known; the mock marks none.
+pub const POD_ZONES: &[&str] = &[];
+
 /// GPU types the live gateway accepts (`docs/PROTOCOL.md` §5); any other is 230.
 pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
 
@@ -31,7 +35,17 @@ pub fn region_of_zone(zone: &str) -> Option<&'static str> {
 /// Machine types the API accepts.
 pub const MACHINE_TYPES: &[&str] = &["G"];
 /// Charge types the mock accepts.
-pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Postpay", "Month", "Year", "Spot"];
+pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Postpay", "Day", "Month", "Year", "Spot"];
+
+/// The machine sizes every GPU type comes in: GPU count, CPU cores, memory
+/// in GiB (the sizes of the built-in DescribeAvailableCompShareInstanceTypes
+/// answer; the mock's choice for the GPU types it does not list).
+pub const MACHINE_SIZES: &[(i64, i64, i64)] =
+    &[(1, 16, 64), (2, 32, 128), (4, 64, 256), (8, 128, 512)];
+
+/// CPU platforms CreateCompShareInstance and CheckCompShareResourceCapacity
+/// take (the API reference).
+pub const CPU_PLATFORMS: &[&str] = &["Auto", "Intel/Auto", "Amd/Auto"];
 
 /// Hourly price of one GPU of a type with its share of CPU and memory
 /// (cn-wlcb-01, 1 GPU, 16 CPU, 64 GB, pay-as-you-go) and its list price.

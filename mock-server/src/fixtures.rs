@@ -548,6 +548,7 @@ fn instance_of(f: &InstanceFixture, image: Option<CompShareImage>, n: u64) -> In
         price: round2(hourly_price(&f.gpu_type).map(|p| p.0).unwrap_or(0.0) * f.gpu as f64),
         uuid: format!("00000000-0000-4000-8000-{n:012x}"),
         seq: n,
+        extra: Default::default(),
     }
 }
 

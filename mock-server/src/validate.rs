@@ -10,8 +10,12 @@ use compshare_protocol::params::Params;
 /// 230 when `params` carry a parameter the gateway refuses for `action`
 /// (the catalogue overlay's `refused` list, `docs/PROTOCOL.md` §4).
 pub fn refused_params(action: &Action, params: &Params) -> Result<(), ApiError> {
-    match action.refused.iter().find(|p| params.get(p).is_some()) {
-        Some(p) => Err(not_available(p)),
+    let refused = |r: &&compshare_protocol::catalogue::Refusal| {
+        params.get(&r.param).is_some()
+            && r.unless.as_deref().is_none_or(|u| params.get(u).is_none())
+    };
+    match action.refused.iter().find(refused) {
+        Some(r) => Err(not_available(&r.param)),
         None => Ok(()),
     }
 }
@@ -24,7 +28,7 @@ pub fn validate(catalogue: &Catalogue, action: &Action, params: &Params) -> Resu
     if let Some(missing) = action
         .request
         .iter()
-        .find(|f| f.required && !params.has(&f.name))
+        .find(|f| f.required && !action.given(&f.name, |n| params.has(n)))
     {
         return Err(ApiError::MissingParams(missing.name.clone()));
     }
@@ -63,6 +67,10 @@ fn check_param(
 ) -> Result<(), ApiError> {
     match ty {
         Type::Array(inner) => {
+            // A bare `Name=v` for a list of scalars is read as one item.
+            if let (Some(value), false) = (params.get(name), matches!(**inner, Type::Ref(_))) {
+                check_scalar(name, inner, value)?;
+            }
             for (rest, value) in params.children(name) {
                 let (index, sub) = rest.split_once('.').unwrap_or((rest, ""));
                 if index.parse::<u32>().is_err() {
@@ -72,7 +80,9 @@ fn check_param(
                     (Type::Ref(model), field) if !field.is_empty() => {
                         check_model_field(catalogue, name, model, field, value)?
                     }
-                    (Type::Ref(_) | Type::Array(_), _) => return Err(not_available(name)),
+                    (Type::Ref(_) | Type::Array(_) | Type::Map(_), _) => {
+                        return Err(not_available(name))
+                    }
                     (scalar, "") => check_scalar(name, scalar, value)?,
                     _ => return Err(not_available(name)),
                 }
@@ -85,6 +95,7 @@ fn check_param(
             }
             Ok(())
         }
+        Type::Map(_) => Ok(()),
         scalar => match params.get(name) {
             Some(value) => check_scalar(name, scalar, value),
             None => Ok(()),
@@ -112,7 +123,7 @@ fn check_model_field(
     };
     match (&f.ty, rest) {
         (Type::Array(inner), idx) if idx.parse::<u32>().is_ok() => check_scalar(name, inner, value),
-        (Type::Ref(_) | Type::Array(_), _) => Ok(()),
+        (Type::Ref(_) | Type::Array(_) | Type::Map(_), _) => Ok(()),
         (scalar, "") => check_scalar(name, scalar, value),
         _ => Err(not_available(name)),
     }
@@ -132,7 +143,7 @@ fn check_scalar(name: &str, ty: &Type, value: &str) -> Result<(), ApiError> {
                     .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
         }
         Type::Boolean => value == "true" || value == "false",
-        Type::Array(_) | Type::Ref(_) => false,
+        Type::Array(_) | Type::Ref(_) | Type::Map(_) => false,
     };
     if ok {
         Ok(())

@@ -309,6 +309,17 @@ async fn describe_images_refuses_limit_and_prices_follow_the_table() {
     )
     .await;
     assert_eq!(e["Message"], "Params [Limit] not available");
+    // With ImageType, Limit pages that type (docs/PROTOCOL.md §8).
+    let one = ok(
+        &server,
+        &creds,
+        "DescribeCompShareImages",
+        &[("ImageType", "System"), ("Limit", "1"), ("Offset", "0")],
+    )
+    .await;
+    assert_eq!(one["ImageSet"].as_array().unwrap().len(), 1);
+    assert!(one["TotalCount"].as_i64().unwrap() >= 1);
+    assert_eq!(one["ImageSet"][0]["ImageType"], "System");
     let imgs = ok(&server, &creds, "DescribeCompShareImages", &[]).await;
     let ids: Vec<&Value> = imgs["ImageSet"]
         .as_array()
@@ -324,7 +335,11 @@ async fn describe_images_refuses_limit_and_prices_follow_the_table() {
         &[ZONE, ("GpuType", "5090"), ("Gpu", "2")],
     )
     .await;
-    assert_eq!(price["PriceDetail"][0]["Instance"], 5.54);
+    assert_eq!(price["PriceDetails"][0]["Instance"], 5.54);
+    assert!(
+        price.get("PriceDetail").is_none(),
+        "the API reference's name only"
+    );
     let zones = ok(&server, &creds, "DescribeCompShareSupportZone", &[]).await;
     assert_eq!(zones["ZoneInfo"].as_array().unwrap().len(), 5);
 }

@@ -146,6 +146,7 @@ NEEDS_STOPPED_INSTANCE = {
     "StartCompShareInstance",
     "ResetCompShareInstancePassword",
     "ReinstallCompShareInstance",
+    "ResizeCompShareInstance",
 }
 
 # Parameters the catalogue lists but the gateway refuses with 230 when sent:
@@ -154,6 +155,12 @@ OVERLAY = json.loads(
     (ROOT / "protocol" / "catalogue" / "overlay.json").read_text(encoding="utf-8")
 )
 REFUSED_PARAMS = {(d["action"], d["param"]) for d in OVERLAY["refused"]}
+
+# Answer fields the overlay adds or renames (from the API reference and the
+# official CLI): beside the SDK's schema, which drops them when reading.
+OVERLAY_ANSWER_FIELDS = {f["name"] for f in OVERLAY.get("answer_fields", [])} | {
+    r["to"] for r in OVERLAY.get("renamed", [])
+}
 
 
 def custom_image_action(action):
@@ -178,6 +185,9 @@ KNOWN_VALUES = {
     "ProjectId": "org-compat",
     "GpuType": "4090",
     "MachineType": "G",
+    "MinimalCpuPlatform": "Auto",
+    # 2100-01-01: a scheduled shutdown must lie ahead.
+    "StopTime": 4102444800,
     "ChargeType": "Dynamic",
     "LoginMode": "Password",
     "AutoStart": "true",
@@ -287,17 +297,17 @@ def build_params(action):
     return {
         p["name"]: value_for(action, p["name"], p["type"])
         for p in CATALOGUE["actions"][action]["request"]
-        if (action, p["name"]) not in REFUSED_PARAMS
+        if (action, p["name"]) not in REFUSED_PARAMS | OMITTED_PARAMS
     }
 
 
 # Required in the generated catalogue, optional in the mock (the overlay's
-# `optional` list), where the Python SDK sends the request without it: the
-# ProjectId decisions (docs/PROTOCOL.md §8). The other entries are required
-# by the Python SDK's own schema, which refuses the call before sending.
-OPTIONAL_OVERRIDES = {
-    (d["action"], d["param"]) for d in OVERLAY["optional"] if d["param"] == "ProjectId"
-}
+# `optional` list): a missing-param test never leaves one of these out.
+OPTIONAL_OVERRIDES = {(d["action"], d["param"]) for d in OVERLAY["optional"]}
+
+# Parameters a valid call leaves out although the catalogue lists them:
+# the API reference forbids a compute change and a disk growth together.
+OMITTED_PARAMS = {("ResizeCompShareInstance", "DiskId"), ("ResizeCompShareInstance", "DiskSpace")}
 
 
 def required_to_drop(action):
@@ -365,7 +375,7 @@ def conform_object(schema_fields, obj, path, problems, allowed_extra=()):
         where = "{}.{}".format(path, k) if path else k
         if k in schema_fields:
             conform(schema_fields[k], v, where, problems)
-        elif k not in allowed_extra:
+        elif k not in allowed_extra and k not in OVERLAY_ANSWER_FIELDS:
             problems.append("{}: not in the SDK's schema".format(where))
 
 

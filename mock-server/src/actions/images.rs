@@ -106,17 +106,22 @@ pub fn create_comp_share_custom_image(ctx: &Ctx<'_>, params: &Params) -> Result<
     Ok(Answer::new().field("CompShareImageId", &id))
 }
 
-/// GetCompShareImageCreateProgress: `Process` in percent, durations in seconds.
+/// GetCompShareImageCreateProgress: `Process` in percent, durations in
+/// seconds; `Status` (`Making`, then `Available`) and `Progress` (the same
+/// percent) are what the official CLI reads.
 pub fn get_comp_share_image_create_progress(
     ctx: &Ctx<'_>,
     params: &Params,
 ) -> Result<Answer, ApiError> {
     let (done, remaining, total) =
         read_state(ctx).image_progress(&ctx.account.account_id, image_id(params))?;
+    let status = if done >= 100.0 { "Available" } else { "Making" };
     Ok(Answer::new()
         .field("Process", &done)
         .field("RemainingDuration", &remaining.to_string())
-        .field("TotalDuration", &total.to_string()))
+        .field("TotalDuration", &total.to_string())
+        .field("Status", &status)
+        .field("Progress", &done))
 }
 
 /// CopyCompShareCustomImage: a new `Making` image from an Available one.
@@ -165,22 +170,23 @@ pub fn terminate_comp_share_custom_image(
 
 /// DescribeCompShareImages: platform images, filtered by `ImageType`,
 /// `Name` (substring), `Author`, `Tag` and `CompShareImageId`, from
-/// `Offset` (`Limit` is refused with 230 by `validate::refused_params`).
+/// `Offset`; `Limit` pages only with `ImageType` (without it the gateway
+/// refuses `Limit` with 230: `validate::refused_params`).
 pub fn describe_comp_share_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
-    let offset = page(params)?.offset;
+    let page = page(params)?;
+    let limit = if params.has("Limit") {
+        page.limit
+    } else {
+        usize::MAX
+    };
+    let offset = page.offset;
     let state = read_state(ctx);
     let matches = filtered(
         state.images.platform(),
         params,
         &["ImageType", "Name", "Author", "Tag", "CompShareImageId"],
     );
-    let items = paged(
-        &matches,
-        Page {
-            offset,
-            limit: usize::MAX,
-        },
-    );
+    let items = paged(&matches, Page { offset, limit });
     Ok(Answer::new()
         .field("TotalCount", &matches.len())
         .rendered_list("ImageSet", items))

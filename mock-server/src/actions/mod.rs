@@ -4,6 +4,7 @@
 //! answer when it has one ([`canned`]), else the neutral answer of their
 //! response model: every action of the catalogue answers.
 
+pub mod account;
 pub mod images;
 pub mod instances;
 
@@ -54,6 +55,18 @@ pub fn handler(action: &str) -> Option<Handler> {
         "ReinstallCompShareInstance" => instances::reinstall_comp_share_instance,
         "GetCompShareInstancePrice" => instances::get_comp_share_instance_price,
         "DescribeCompShareSupportZone" => instances::describe_comp_share_support_zone,
+        "GetCompShareInstanceUserPrice" => instances::get_comp_share_instance_user_price,
+        "GetCompShareInstanceUpgradePrice" => instances::get_comp_share_instance_upgrade_price,
+        "GetCompShareRefundPrice" => instances::get_comp_share_refund_price,
+        "UpdateCompShareStopScheduler" => instances::update_comp_share_stop_scheduler,
+        "DeleteCompShareStopScheduler" => instances::delete_comp_share_stop_scheduler,
+        "SwitchChargeType" => instances::switch_charge_type,
+        "ResizeCompShareInstance" => instances::resize_comp_share_instance,
+        "UpdateCompShareInstancePorts" => instances::update_comp_share_instance_ports,
+        "GetCompShareInstanceMonitor" => instances::get_comp_share_instance_monitor,
+        "CheckCompShareResourceCapacity" => instances::check_comp_share_resource_capacity,
+        "GetProjectList" => account::get_project_list,
+        "CreateCSCLIEvent" => account::create_cscli_event,
         _ => return None,
     })
 }

@@ -107,6 +107,25 @@ pub struct Instance {
     pub uuid: String,
     /// Creation sequence number, for listing order.
     pub seq: u64,
+    /// What the instance carries beyond its machine: password, schedule,
+    /// remark, ports (absent from state files written before they existed).
+    #[serde(default)]
+    pub extra: InstanceExtra,
+}
+
+/// The parts of an instance its owner sets after creation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceExtra {
+    /// The login password, base64 as the API carries it.
+    pub password: String,
+    /// Scheduled shutdown, epoch seconds (0: none).
+    pub scheduler_stop_time: i64,
+    /// The remark given at creation.
+    pub remark: String,
+    /// HTTP ports opened with UpdateCompShareInstancePorts.
+    pub http_ports: Vec<i64>,
+    /// TCP ports opened with UpdateCompShareInstancePorts.
+    pub tcp_ports: Vec<i64>,
 }
 
 impl Instance {
@@ -170,6 +189,10 @@ pub struct InstanceSpec {
     pub data_disks_gb: Vec<i64>,
     /// How many.
     pub quantity: usize,
+    /// The login password, base64.
+    pub password: String,
+    /// A remark.
+    pub remark: String,
 }
 
 /// A power action: the states it is allowed in, the transitional state it
@@ -290,6 +313,15 @@ impl State {
                 price: round2(unit * spec.gpu as f64),
                 uuid: self.ids.uuid(),
                 seq: self.next_seq(),
+                extra: InstanceExtra {
+                    password: if spec.password.is_empty() {
+                        self.fresh_password()
+                    } else {
+                        spec.password.clone()
+                    },
+                    remark: spec.remark.clone(),
+                    ..InstanceExtra::default()
+                },
             };
             inst.begin(
                 now,
@@ -308,6 +340,16 @@ impl State {
             out.push(uhost_id);
         }
         Ok(out)
+    }
+
+    /// A new login password: sixteen characters from the id streams, base64
+    /// as the API carries passwords.
+    fn fresh_password(&mut self) -> String {
+        use base64::Engine;
+        let a = self.ids.draw("password");
+        let b = self.ids.draw("password");
+        let plain = format!("Cs{:07x}{:07x}", a & 0xfff_ffff, b & 0xfff_ffff);
+        base64::engine::general_purpose::STANDARD.encode(plain)
     }
 
     /// The account's instances, newest first, optionally only those of `ids`
@@ -416,12 +458,14 @@ impl State {
         self.transition(account_id, uhost_id, &REBOOT)
     }
 
-    /// ReinstallCompShareInstance: Stopped → Initializing → Running, from another image.
+    /// ReinstallCompShareInstance: Stopped → Initializing → Running, from
+    /// another image, with a new password when one is given.
     pub fn reinstall_instance(
         &mut self,
         account_id: &str,
         uhost_id: &str,
         image_id: &str,
+        password: Option<&str>,
     ) -> Result<(), ApiError> {
         self.instance_in(account_id, uhost_id, REINSTALL.from, REINSTALL.action)?;
         let img = self
@@ -432,6 +476,9 @@ impl State {
             inst.image_id = img.comp_share_image_id.clone();
             inst.image_name = img.name.clone();
             inst.image_type = img.image_type.clone();
+            if let Some(p) = password {
+                inst.extra.password = p.to_owned();
+            }
         }
         Ok(())
     }
@@ -459,30 +506,175 @@ impl State {
         uhost_id: &str,
         name: &str,
     ) -> Result<(), ApiError> {
-        let all = [
-            InstanceState::Initializing,
-            InstanceState::Running,
-            InstanceState::Stopping,
-            InstanceState::Stopped,
-            InstanceState::Starting,
-            InstanceState::Rebooting,
-        ];
-        self.instance_in(account_id, uhost_id, &all, "ModifyCompShareInstanceName")?
-            .name = name.to_owned();
+        self.instance_in(
+            account_id,
+            uhost_id,
+            ANY_STATE,
+            "ModifyCompShareInstanceName",
+        )?
+        .name = name.to_owned();
         Ok(())
     }
 
-    /// ResetCompShareInstancePassword: only when Stopped (as for UHosts).
-    pub fn reset_password(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+    /// ResetCompShareInstancePassword: only when Stopped (as for UHosts);
+    /// `password` is kept as sent (base64).
+    pub fn reset_password(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        password: &str,
+    ) -> Result<(), ApiError> {
         self.instance_in(
             account_id,
             uhost_id,
             &[InstanceState::Stopped],
             "ResetCompShareInstancePassword",
+        )?
+        .extra
+        .password = password.to_owned();
+        Ok(())
+    }
+
+    /// UpdateCompShareStopScheduler: schedules a shutdown at `at` (epoch
+    /// seconds, at least five minutes ahead) of a Running instance.
+    pub fn schedule_stop(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        at: i64,
+    ) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        if at < now + 300 {
+            return Err(not_available("SchedulerStopTime"));
+        }
+        self.instance_in(
+            account_id,
+            uhost_id,
+            &[InstanceState::Running],
+            "UpdateCompShareStopScheduler",
+        )?
+        .extra
+        .scheduler_stop_time = at;
+        Ok(())
+    }
+
+    /// DeleteCompShareStopScheduler: cancels a scheduled shutdown (a no-op
+    /// when none is set).
+    pub fn cancel_stop(&mut self, account_id: &str, uhost_id: &str) -> Result<(), ApiError> {
+        self.instance_in(
+            account_id,
+            uhost_id,
+            ANY_STATE,
+            "DeleteCompShareStopScheduler",
+        )?
+        .extra
+        .scheduler_stop_time = 0;
+        Ok(())
+    }
+
+    /// SwitchChargeType: another charge type, in any settled state.
+    pub fn switch_charge_type(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        charge_type: &str,
+    ) -> Result<(), ApiError> {
+        self.instance_in(
+            account_id,
+            uhost_id,
+            &[InstanceState::Running, InstanceState::Stopped],
+            "SwitchChargeType",
+        )?
+        .charge_type = charge_type.to_owned();
+        Ok(())
+    }
+
+    /// UpdateCompShareInstancePorts: replaces the opened port lists.
+    pub fn set_ports(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        http: Vec<i64>,
+        tcp: Vec<i64>,
+    ) -> Result<(), ApiError> {
+        let inst = self.instance_in(
+            account_id,
+            uhost_id,
+            ANY_STATE,
+            "UpdateCompShareInstancePorts",
         )?;
+        inst.extra.http_ports = http;
+        inst.extra.tcp_ports = tcp;
+        Ok(())
+    }
+
+    /// ResizeCompShareInstance: a Stopped instance gets new CPU, memory and
+    /// GPU counts, or a larger disk; the price follows the GPU count.
+    pub fn resize_instance(
+        &mut self,
+        account_id: &str,
+        uhost_id: &str,
+        resize: &Resize,
+    ) -> Result<(), ApiError> {
+        let inst = self.instance(account_id, uhost_id)?;
+        if let Some((disk_id, size)) = &resize.disk {
+            let disk = inst
+                .disks
+                .iter()
+                .find(|d| d.disk_id == *disk_id)
+                .ok_or_else(|| not_available("DiskId"))?;
+            if *size < disk.size || *size > 4096 {
+                return Err(not_available("DiskSpace"));
+            }
+        }
+        let unit = hourly_price(&inst.gpu_type).map_or(0.0, |p| p.0);
+        let inst = self.instance_in(
+            account_id,
+            uhost_id,
+            &[InstanceState::Stopped],
+            "ResizeCompShareInstance",
+        )?;
+        if let Some(cpu) = resize.cpu {
+            inst.cpu = cpu;
+        }
+        if let Some(memory) = resize.memory {
+            inst.memory = memory;
+        }
+        if let Some(gpu) = resize.gpu {
+            inst.gpu = gpu;
+            inst.price = round2(unit * gpu as f64);
+        }
+        if let Some((disk_id, size)) = &resize.disk {
+            if let Some(d) = inst.disks.iter_mut().find(|d| d.disk_id == *disk_id) {
+                d.size = *size;
+            }
+        }
         Ok(())
     }
 }
+
+/// What ResizeCompShareInstance changes, already parsed and range-checked.
+#[derive(Debug, Clone, Default)]
+pub struct Resize {
+    /// New CPU cores.
+    pub cpu: Option<i64>,
+    /// New memory in MiB.
+    pub memory: Option<i64>,
+    /// New GPU count.
+    pub gpu: Option<i64>,
+    /// A disk and its new size in GiB.
+    pub disk: Option<(String, i64)>,
+}
+
+/// Every state: for the calls an instance takes whatever it is doing.
+const ANY_STATE: &[InstanceState] = &[
+    InstanceState::Initializing,
+    InstanceState::Running,
+    InstanceState::Stopping,
+    InstanceState::Stopped,
+    InstanceState::Starting,
+    InstanceState::Rebooting,
+];
 
 // ---- the answer model --------------------------------------------------------
 
@@ -517,7 +709,7 @@ pub struct CompShareInstanceSet<'a> {
     host_ip: &'static str,
     hugepage_cfg: &'static str,
     #[serde(rename = "IPSet")]
-    ip_set: [UHostIpSet<'a>; 1],
+    ip_set: [UHostIpSet; 2],
     instance_price: f64,
     instance_type: &'static str,
     is_expire: &'static str,
@@ -527,14 +719,14 @@ pub struct CompShareInstanceSet<'a> {
     name: &'a str,
     os_name: &'a str,
     os_type: &'static str,
-    password: &'static str,
+    password: &'a str,
     pod_id: &'static str,
     post_pay_power_off_billing_resource: [(); 0],
     post_pay_shutdown: bool,
     qemu_full_version: &'static str,
     qemu_version: &'static str,
     release_time: i64,
-    remark: &'static str,
+    remark: &'a str,
     set_id: i64,
     softwares: [(); 0],
     ssh_login_command: String,
@@ -552,6 +744,18 @@ pub struct CompShareInstanceSet<'a> {
     update_time: i64,
     without_gpu_spec: WithoutGpuSpec,
     zone: &'a str,
+    region: &'static str,
+    image_id: &'a str,
+    #[serde(rename = "UDiskSet")]
+    udisk_set: [(); 0],
+    volume_set: [(); 0],
+    total_volume_space: i64,
+    disk_price: f64,
+    comp_share_image_version_name: &'static str,
+    comp_share_image_author: &'static str,
+    basic_image_id: &'a str,
+    basic_image_name: &'a str,
+    scheduler_stop_time: i64,
 }
 
 /// The catalogue's `UHostDiskSet`: a disk as an instance lists it.
@@ -574,11 +778,11 @@ struct UHostDiskSet<'a> {
 /// The catalogue's `UHostIPSet`: an address of an instance.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct UHostIpSet<'a> {
+struct UHostIpSet {
     #[serde(rename = "IP")]
-    ip: &'a str,
+    ip: String,
     #[serde(rename = "IPId")]
-    ip_id: &'static str,
+    ip_id: String,
     #[serde(rename = "Type")]
     kind: &'static str,
     default: &'static str,
@@ -591,6 +795,19 @@ struct UHostIpSet<'a> {
     #[serde(rename = "VPCId")]
     vpc_id: String,
     subnet_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    share_bandwidth: Option<IpShareBandwidth>,
+}
+
+/// The overlay's `IPShareBandwidth`: the bandwidth a public IP draws on.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct IpShareBandwidth {
+    share_bandwidth_id: String,
+    bandwidth: i64,
+    /// `Public` (the platform's shared bandwidth) or `Company` (the
+    /// account's own share bandwidth of the zone).
+    scope: &'static str,
 }
 
 /// The catalogue's `GraphicsMemory`, not modelled: zeros.
@@ -627,16 +844,12 @@ impl Instance {
     /// region, one MAC per instance. `IPId` and `NetworkInterfaceId` are
     /// empty, as the API reference has them for a private IP on the default
     /// (not an elastic) interface.
-    fn private_ip(&self) -> UHostIpSet<'_> {
-        let region = self
-            .zone
-            .rsplit_once('-')
-            .map_or(self.zone.as_str(), |(r, _)| r);
-        let network = derived(&[&self.account_id, region]);
+    fn private_ip(&self) -> UHostIpSet {
+        let network = derived(&[&self.account_id, self.region()]);
         let own = derived(&[&self.uhost_id]);
         UHostIpSet {
-            ip: &self.ip,
-            ip_id: "",
+            ip: self.ip.clone(),
+            ip_id: String::new(),
             kind: "Private",
             default: "true",
             ip_mode: "IPv4",
@@ -646,7 +859,43 @@ impl Instance {
             network_interface_id: "",
             vpc_id: format!("uvnet-{}", base36(&network[..8])),
             subnet_id: format!("subnet-{}", base36(&network[8..16])),
+            share_bandwidth: None,
         }
+    }
+
+    /// The instance's public IP (an EIP), derived from its id like its MAC,
+    /// on the platform's shared bandwidth of 50 Mbps (the mock's choice).
+    fn public_ip(&self) -> UHostIpSet {
+        let own = derived(&[&self.uhost_id, "eip"]);
+        UHostIpSet {
+            ip: format!("106.75.{}.{}", own[3], own[4].max(2)),
+            ip_id: format!("eip-{}", base36(&own[5..13])),
+            kind: "BGP",
+            default: "false",
+            ip_mode: "IPv4",
+            bandwidth: 50,
+            weight: 50,
+            mac: String::new(),
+            network_interface_id: "",
+            vpc_id: String::new(),
+            subnet_id: String::new(),
+            share_bandwidth: Some(IpShareBandwidth {
+                share_bandwidth_id: String::new(),
+                bandwidth: 50,
+                scope: "Public",
+            }),
+        }
+    }
+
+    /// The region of the instance's zone.
+    pub fn region(&self) -> &'static str {
+        crate::domain::region_of_zone(&self.zone).unwrap_or("")
+    }
+
+    /// The VPC and subnet ids `IPSet` shows.
+    pub fn network_ids(&self) -> (String, String) {
+        let ip = self.private_ip();
+        (ip.vpc_id, ip.subnet_id)
     }
 
     /// The instance in the answer model.
@@ -690,7 +939,7 @@ impl Instance {
             graphics_memory: GraphicsMemory::default(),
             host_ip: "",
             hugepage_cfg: "",
-            ip_set: [self.private_ip()],
+            ip_set: [self.private_ip(), self.public_ip()],
             instance_price: self.price,
             instance_type: "G",
             is_expire: "No",
@@ -700,14 +949,14 @@ impl Instance {
             name: &self.name,
             os_name: &self.image_name,
             os_type: "Linux",
-            password: "",
+            password: &self.extra.password,
             pod_id: "",
             post_pay_power_off_billing_resource: [],
             post_pay_shutdown: false,
             qemu_full_version: "",
             qemu_version: "",
             release_time: 0,
-            remark: "",
+            remark: &self.extra.remark,
             set_id: 0,
             softwares: [],
             ssh_login_command: format!("ssh root@{}", self.ip),
@@ -716,13 +965,24 @@ impl Instance {
             stop_scheduler_time: 0,
             stop_time: self.stop_time,
             support_without_gpu_start: true,
-            tag: "",
+            tag: "Default",
             total_disk_space: self.total_disk_space(),
             uhost_id: &self.uhost_id,
             uuid: &self.uuid,
             update_time: self.create_time.max(self.start_time).max(self.stop_time),
             without_gpu_spec: WithoutGpuSpec::default(),
             zone: &self.zone,
+            region: self.region(),
+            image_id: &self.image_id,
+            udisk_set: [],
+            volume_set: [],
+            total_volume_space: 0,
+            disk_price: 0.0,
+            comp_share_image_version_name: "",
+            comp_share_image_author: "",
+            basic_image_id: &self.image_id,
+            basic_image_name: &self.image_name,
+            scheduler_stop_time: self.extra.scheduler_stop_time,
         }
     }
 }
@@ -776,6 +1036,8 @@ mod tests {
             boot_disk_gb: 100,
             data_disks_gb: vec![200],
             quantity,
+            password: String::new(),
+            remark: String::new(),
         }
     }
 

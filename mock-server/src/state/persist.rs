@@ -301,6 +301,8 @@ mod tests {
             boot_disk_gb: 100,
             data_disks_gb: vec![],
             quantity: 2,
+            password: String::new(),
+            remark: String::new(),
         };
         state.create_instances(&account, &spec).unwrap();
         let img = state
