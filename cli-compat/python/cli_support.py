@@ -161,8 +161,9 @@ class Result:
 class Cli:
     """Runs the official CLI against the mock with an isolated configuration."""
 
-    def __init__(self, home):
+    def __init__(self, home, telemetry=True):
         self.home = pathlib.Path(home)
+        self.telemetry = telemetry
         self.home.mkdir(parents=True, exist_ok=True)
         self.commands = []
 
@@ -187,7 +188,8 @@ class Cli:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "COMPSHARE_MOCK_URL": mock_url(),
                 "COMPSHARE_MOCK_SLEEP": "advance",
-                "COMPSHARE_INSIGHTS_URL": mock_url(),
+                # "" turns the CLI's telemetry off.
+                "COMPSHARE_INSIGHTS_URL": mock_url() if self.telemetry else "",
                 "COMPSHARE_CONFIG_FILE": str(self.home / "config" / "config.json"),
                 "COMPSHARE_SSH_CACHE_FILE": str(self.home / "ssh-cache.json"),
                 "COMPSHARE_TEMPLATE_FILE": str(self.home / "templates.json"),

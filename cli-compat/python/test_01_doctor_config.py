@@ -23,7 +23,8 @@ def test_doctor_reaches_the_api(cli):
 
 
 def test_doctor_with_a_wrong_private_key_fails_on_the_api_check(cli, tmp_path):
-    other = cli_support.Cli(tmp_path)
+    # No telemetry: its events would be signed with the wrong key too.
+    other = cli_support.Cli(tmp_path, telemetry=False)
     public, _ = cli_support.DEFAULT_ACCOUNT["keys"]
     other.ok("config", "--public-key", public, "--private-key", "not-the-key")
     result = other.run("doctor")

@@ -149,17 +149,23 @@ def test_publish(cli, flow):
     [sent] = result.requests("PublishCompShareImage")
     assert sent["RetCode"] == 0 and sent["Params"]["Price"] in ("0", 0, "0.0")
 
+    # Publish answers nothing: the community version is found by its name
+    # among the account's published images (its id may differ from the
+    # custom image's), and its group id only through `image show` (the
+    # list's JSON rows leave GroupId out).
     published = cli.ok("image", "list", "--source", "published", "--all", *WHERE)
-    assert image in ids(published), published.describe()
-    # The group id is only in `image show` (the list's JSON rows leave it out).
-    shown = cli.ok("image", "show", image, "--source", "published", *WHERE).data["image"]
-    assert shown["CompShareImageId"] == image and shown.get("GroupId"), shown
+    mine = [row for row in published.items if row["Name"] == "cli-community"]
+    assert len(mine) == 1, published.describe()
+    version = mine[0]["CompShareImageId"]
+    assert mine[0]["VersionName"] == "v1", mine
+    shown = cli.ok("image", "show", version, "--source", "published", *WHERE).data["image"]
+    assert shown["CompShareImageId"] == version and shown.get("GroupId"), shown
     flow["group"] = shown["GroupId"]
 
     community = cli.ok("image", "list", "--source", "community", "--all", *WHERE)
-    assert image in ids(community), community.describe()
+    assert version in ids(community), community.describe()
     by_group = cli.ok("image", "list", "--source", "community", "--group", flow["group"], *WHERE)
-    assert ids(by_group) == [image], by_group.describe()
+    assert ids(by_group) == [version], by_group.describe()
 
 
 def test_favorite_unfavorite(cli, flow):
