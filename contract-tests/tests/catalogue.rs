@@ -54,6 +54,9 @@ fn every_catalogue_action_answers_its_required_params_in_its_catalogue_shape() {
         ".*.answer.UHostSet[].CreateTime" => "[virtual now]",
         ".*.answer.UHostSet[].StartTime" => "[virtual now]",
         ".*.answer.UHostSet[].UpdateTime" => "[virtual now]",
+        // Monitoring points are a function of the virtual time.
+        ".*.answer.Data.List[].Metrics[].Results[].Values[].Timestamp" => "[virtual minute]",
+        ".*.answer.Data.List[].Metrics[].Results[].Values[].Value" => "[sample]",
     });
 }
 
