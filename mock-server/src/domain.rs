@@ -38,10 +38,20 @@ pub const MACHINE_TYPES: &[&str] = &["G"];
 pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Postpay", "Day", "Month", "Year", "Spot"];
 
 /// The machine sizes every GPU type comes in: GPU count, CPU cores, memory
-/// in GiB (the sizes of the built-in DescribeAvailableCompShareInstanceTypes
-/// answer; the mock's choice for the GPU types it does not list).
-pub const MACHINE_SIZES: &[(i64, i64, i64)] =
-    &[(1, 16, 64), (2, 32, 128), (4, 64, 256), (8, 128, 512)];
+/// in GiB (16 CPU and 64 GB per GPU, `docs/PROTOCOL.md` §5; the counts the
+/// mock's choice). DescribeAvailableCompShareInstanceTypes and
+/// CheckCompShareResourceCapacity answer them.
+pub const MACHINE_SIZES: &[(i64, i64, i64)] = &[(1, 16, 64), (2, 32, 128), (4, 64, 256)];
+
+/// Each GPU type's card: graphics memory in GB and FP32 TFLOPS, from the
+/// cards' public specifications (4090_48G: a 4090 with 48 GB).
+pub const GPU_CARDS: &[(&str, i64, f64)] = &[
+    ("3080Ti", 12, 34.1),
+    ("3090", 24, 35.6),
+    ("4090", 24, 82.6),
+    ("4090_48G", 48, 82.6),
+    ("5090", 32, 104.8),
+];
 
 /// CPU platforms CreateCompShareInstance and CheckCompShareResourceCapacity
 /// take (the API reference).

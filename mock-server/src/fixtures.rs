@@ -34,7 +34,6 @@ macro_rules! builtin_responses {
     };
 }
 const BUILTIN_RESPONSES: &[(&str, &str)] = builtin_responses![
-    "DescribeAvailableCompShareInstanceTypes",
     "DescribeCompShareGpuInventory",
     "DescribeCompShareMachineTypeFamilies",
     "DescribeCompShareSoftwarePort",

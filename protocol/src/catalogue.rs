@@ -54,6 +54,28 @@ pub struct Overlay {
     /// Second names a request parameter is accepted under.
     #[serde(default)]
     pub aliases: Vec<Alias>,
+    /// Answer fields that keep the generated SDK's JSON type although a
+    /// client reads another: the SDKs check answer types.
+    #[serde(default)]
+    pub types_kept: Vec<KeptType>,
+}
+
+/// An answer field whose JSON type stays the catalogue's, and what reads it otherwise.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeptType {
+    /// The action whose answer carries it.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// The model that carries it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The field and the type it keeps.
+    #[serde(flatten)]
+    pub field: Field,
+    /// What the other client reads there.
+    pub client_reads: String,
+    /// Where the decision comes from.
+    pub source: String,
 }
 
 /// A second name of a parameter: either name satisfies its required flag.
@@ -244,6 +266,18 @@ impl Overlay {
                 .expect("checked")
                 .aliases
                 .push(a.clone());
+        }
+        for k in &self.types_kept {
+            let fields = fields_mut(c, k.action.as_deref(), k.model.as_deref())?;
+            match fields.iter().find(|f| f.name == k.field.name) {
+                Some(f) if f.ty == k.field.ty => {}
+                _ => {
+                    return Err(format!(
+                        "no answer field {} of type {}",
+                        k.field.name, k.field.ty
+                    ))
+                }
+            }
         }
         for r in &self.renamed {
             let fields = fields_mut(c, r.action.as_deref(), r.model.as_deref())?;
@@ -670,7 +704,8 @@ mod tests {
             .chain(o.actions.iter().map(|a| &a.source))
             .chain(o.params.iter().chain(&o.answer_fields).map(|f| &f.source))
             .chain(o.renamed.iter().map(|r| &r.source))
-            .chain(o.aliases.iter().map(|a| &a.source));
+            .chain(o.aliases.iter().map(|a| &a.source))
+            .chain(o.types_kept.iter().map(|k| &k.source));
         for s in sources {
             assert!(
                 s.len() > 20,

@@ -1,11 +1,13 @@
 //! Instance actions: create, describe, the power state machine, rename,
-//! password, reinstall, price and zones.
+//! password, reinstall, resize, schedules, ports, monitoring, prices,
+//! machine types, capacity and zones.
 
 use serde_json::{json, Value};
 
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::domain::{
-    hourly_price, round2, CHARGE_TYPES, CPU_PLATFORMS, MACHINE_SIZES, MACHINE_TYPES, REGIONS,
+    hourly_price, region_of_zone, round2, zones_of, CHARGE_TYPES, CPU_PLATFORMS, GPU_CARDS,
+    MACHINE_SIZES, MACHINE_TYPES, REGIONS,
 };
 use crate::error::ApiError;
 use crate::state::instances::Resize;
@@ -283,6 +285,66 @@ pub fn describe_comp_share_support_zone(
     Ok(Answer::new().field("ZoneInfo", &zones))
 }
 
+/// DescribeAvailableCompShareInstanceTypes: one entry per zone and GPU type
+/// (`Name` the GPU type, `ParentType` `G`), every GPU type in every zone, in
+/// the machine sizes of the domain table; `Zone` (else the zones of
+/// `Region`, else every zone) and `MachineTypes` (GPU types) filter;
+/// `InstanceType` (`uhost`, or `spot` as the CLI sends with `--spot`) is
+/// echoed.
+pub fn describe_available_comp_share_instance_types(
+    _ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    let instance_type = str_or(params, "InstanceType", "uhost");
+    if !["uhost", "spot"].contains(&instance_type) {
+        return Err(not_available("InstanceType"));
+    }
+    let zones: Vec<&str> = match (params.get("Zone"), params.get("Region")) {
+        (Some(z), _) => vec![z],
+        (None, Some(r)) => zones_of(r).map(<[&str]>::to_vec).unwrap_or_default(),
+        (None, None) => REGIONS
+            .iter()
+            .flat_map(|(_, z)| z.iter().copied())
+            .collect(),
+    };
+    let wanted = params.array("MachineTypes");
+    let sizes: Vec<Value> = MACHINE_SIZES
+        .iter()
+        .map(|(gpu, cpu, mem)| {
+            json!({"Gpu": gpu, "Collection": [{"Cpu": cpu, "Memory": [mem], "MinimalCpuPlatform": CPU_PLATFORMS}]})
+        })
+        .collect();
+    let mut types = Vec::new();
+    for zone in zones.iter().filter(|z| region_of_zone(z).is_some()) {
+        for (name, memory, tflops) in GPU_CARDS {
+            if !wanted.is_empty() && !wanted.contains(name) {
+                continue;
+            }
+            types.push(json!({
+                "CpuPlatforms": {"Amd": ["Amd/Auto"], "Ampere": [], "Intel": ["Intel/Auto"]},
+                "Disks": [{
+                    "BootDisk": [{"Features": [], "InstantResize": true, "MaximalSize": 500, "Name": "CLOUD_SSD"}],
+                    "DataDisk": [{"Features": [], "MaximalSize": 4096, "MinimalSize": 20, "Name": "CLOUD_SSD"}],
+                    "Name": "cloudDisk",
+                }],
+                "Features": [],
+                "GraphicsMemory": {"Rate": 0, "Value": memory},
+                "InstanceType": instance_type,
+                "MachineClass": "GPU",
+                "MachineSizes": sizes,
+                "Name": name,
+                "ParentType": "G",
+                "Performance": {"Rate": 0, "Value": tflops},
+                "Status": "Normal",
+                "Zone": zone,
+            }));
+        }
+    }
+    Ok(Answer::new()
+        .field("AvailableInstanceTypes", &types)
+        .field("Status", &"Normal"))
+}
+
 /// GetCompShareInstanceUserPrice: the price table of GetCompShareInstancePrice,
 /// read from the upper-case `GPU`/`CPU` this action takes.
 pub fn get_comp_share_instance_user_price(
@@ -406,7 +468,7 @@ pub fn switch_charge_type(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiE
 }
 
 /// ResizeCompShareInstance: a Stopped instance gets the given `Cpu`,
-/// `Memory` and `Gpu` (a machine size of the table), or its disk `DiskId`
+/// `Memory` and `Gpu` (1–8), or its disk `DiskId`
 /// grows to `DiskSpace` GiB.
 pub fn resize_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = uhost_id(params)?;
@@ -426,7 +488,7 @@ pub fn resize_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<Answ
         resize.disk = Some((disk.to_owned(), size));
     }
     if let Some(g) = resize.gpu {
-        if !MACHINE_SIZES.iter().any(|(n, ..)| *n == g) {
+        if !(1..=8).contains(&g) {
             return Err(not_available("Gpu"));
         }
     }

@@ -65,6 +65,9 @@ pub fn handler(action: &str) -> Option<Handler> {
         "UpdateCompShareInstancePorts" => instances::update_comp_share_instance_ports,
         "GetCompShareInstanceMonitor" => instances::get_comp_share_instance_monitor,
         "CheckCompShareResourceCapacity" => instances::check_comp_share_resource_capacity,
+        "DescribeAvailableCompShareInstanceTypes" => {
+            instances::describe_available_comp_share_instance_types
+        }
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
         _ => return None,
