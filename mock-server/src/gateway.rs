@@ -66,5 +66,20 @@ fn check_and_run(
         account: &account,
         state,
     };
-    actions::run(catalogue, name, action, &ctx, &req.params)
+    // A parameter sent under its second name (the overlay's `aliases`)
+    // reaches the action under the catalogue's.
+    let aliased = action
+        .aliases
+        .iter()
+        .filter(|a| !req.params.has(&a.param))
+        .filter_map(|a| Some((a.param.as_str(), req.params.get(&a.alias)?)))
+        .collect::<Vec<_>>();
+    if aliased.is_empty() {
+        return actions::run(catalogue, name, action, &ctx, &req.params);
+    }
+    let mut params = req.params.clone();
+    for (param, value) in aliased {
+        params.insert(param, value);
+    }
+    actions::run(catalogue, name, action, &ctx, &params)
 }

@@ -470,3 +470,47 @@ async fn machine_types_filter_the_search_and_match_the_capacity_sizes() {
     .await;
     assert_eq!(bad["Message"], "Params [InstanceType] not available");
 }
+
+#[tokio::test]
+async fn lower_case_model_filters_are_read_as_the_catalogues() {
+    let server = server().await;
+    let creds = server.credentials();
+    let upper = ok(
+        &server,
+        &creds,
+        "DescribeModelRepositoryModels",
+        &[ZONE, ("Tags", "Text-to-Image")],
+    )
+    .await;
+    let lower = ok(
+        &server,
+        &creds,
+        "DescribeModelRepositoryModels",
+        &[ZONE, ("tags", "Text-to-Image")],
+    )
+    .await;
+    assert_eq!(upper["Models"], lower["Models"]);
+    assert!(lower["Models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["Tag"] == "Text-to-Image"));
+    let (_, journal) = common::admin(
+        &server,
+        "GET",
+        "/requests?action=DescribeModelRepositoryModels",
+        None,
+    )
+    .await;
+    let last = journal["Requests"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last.get("Notes")
+            .is_none_or(|n| !n.to_string().contains("tags")),
+        "not noted as ignored: {last}"
+    );
+}
