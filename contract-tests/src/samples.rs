@@ -13,6 +13,8 @@ pub const STOPPED_INSTANCE: &str = "uhost-demo0stp";
 pub const CUSTOM_IMAGE: &str = "compshareImage-xxxx";
 /// The platform image the official examples create instances from.
 pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
+/// The built-in fixtures' community version group (of the second account).
+pub const COMMUNITY_GROUP: &str = "group-sdwebui0grp1";
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 
@@ -37,6 +39,7 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "CompShareImageId" if custom_image_action => CUSTOM_IMAGE.into(),
         "CompShareImageId" => PLATFORM_IMAGE.into(),
         "AddAccounts" | "RemoveAccounts" => SECOND_ACCOUNT.into(),
+        "GroupId" if action.contains("Favorite") => COMMUNITY_GROUP.into(),
         "GpuType" => "4090".into(),
         "MachineType" => "G".into(),
         "MinimalCpuPlatform" => "Auto".into(),
