@@ -205,6 +205,9 @@ KNOWN_VALUES = {
     "AddAccounts": [SECOND_ACCOUNT_ID],
     "RemoveAccounts": [SECOND_ACCOUNT_ID],
     "UHostIds": [RUNNING_INSTANCE, STOPPED_INSTANCE],
+    # SortCondition of the community listings: a field they sort by.
+    "Field": "PubTime",
+    "ASC": "false",
 }
 
 # Values for one action only: filters chosen so that the answer lists a
@@ -215,6 +218,10 @@ ACTION_VALUES = {
         "Name": "Ubuntu 22.04 CUDA 12.4",
         "Author": "UCloud",
         "Tag": "PyTorch",
+    },
+    # Softwares is the Software model as a JSON string.
+    "UpdateCompShareImage": {
+        "Softwares": '{"Applications": ["JupyterLab"], "CUDAVersion": "12.4"}',
     },
 }
 
@@ -306,8 +313,14 @@ def build_params(action):
 OPTIONAL_OVERRIDES = {(d["action"], d["param"]) for d in OVERLAY["optional"]}
 
 # Parameters a valid call leaves out although the catalogue lists them:
-# the API reference forbids a compute change and a disk growth together.
-OMITTED_PARAMS = {("ResizeCompShareInstance", "DiskId"), ("ResizeCompShareInstance", "DiskSpace")}
+# the API reference forbids a compute change and a disk growth together;
+# UpdateCompShareImage's GroupId moves a community version, and the sample
+# image is a custom one.
+OMITTED_PARAMS = {
+    ("ResizeCompShareInstance", "DiskId"),
+    ("ResizeCompShareInstance", "DiskSpace"),
+    ("UpdateCompShareImage", "GroupId"),
+}
 
 
 def required_to_drop(action):
