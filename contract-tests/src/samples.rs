@@ -17,6 +17,8 @@ pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
 pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
 /// The built-in fixtures' data disk attached to the stopped instance.
 pub const ATTACHED_DISK: &str = "udisk-demo0use";
+/// The built-in fixtures' community version group (of the second account).
+pub const COMMUNITY_GROUP: &str = "group-sdwebui0grp1";
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 /// The third account's id (in no team), for invitations.
@@ -61,6 +63,7 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "CompShareImageId" if custom_image_action => CUSTOM_IMAGE.into(),
         "CompShareImageId" => PLATFORM_IMAGE.into(),
         "AddAccounts" | "RemoveAccounts" => SECOND_ACCOUNT.into(),
+        "GroupId" if action.contains("Favorite") => COMMUNITY_GROUP.into(),
         "GpuType" => "4090".into(),
         "MachineType" => "G".into(),
         "MinimalCpuPlatform" => "Auto".into(),

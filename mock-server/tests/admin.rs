@@ -46,7 +46,7 @@ async fn reset_returns_to_the_fixtures_and_state_dumps_without_private_keys() {
     assert_eq!(status, 200);
     let (_, dump) = admin(&server, "GET", "/state", None).await;
     assert_eq!(dump["Instances"].as_array().unwrap().len(), 3);
-    assert_eq!(dump["Images"].as_array().unwrap().len(), 56);
+    assert_eq!(dump["Images"].as_array().unwrap().len(), 59);
 }
 
 #[tokio::test]

@@ -220,6 +220,9 @@ KNOWN_VALUES = {
     "OperateType": "AllocateAmount",
     "OrderBy": "create_time",
     "OrderDir": "DESC",
+    # SortCondition of the community listings: a field they sort by.
+    "Field": "PubTime",
+    "ASC": "false",
 }
 
 # Values of the data disk actions: the attached disk's device, a size above
@@ -245,6 +248,10 @@ ACTION_VALUES = {
         "Name": "Ubuntu 22.04 CUDA 12.4",
         "Author": "UCloud",
         "Tag": "PyTorch",
+    },
+    # Softwares is the Software model as a JSON string.
+    "UpdateCompShareImage": {
+        "Softwares": '{"Applications": ["JupyterLab"], "CUDAVersion": "12.4"}',
     },
 }
 
@@ -353,8 +360,14 @@ def build_params(action):
 OPTIONAL_OVERRIDES = {(d["action"], d["param"]) for d in OVERLAY["optional"]}
 
 # Parameters a valid call leaves out although the catalogue lists them:
-# the API reference forbids a compute change and a disk growth together.
-OMITTED_PARAMS = {("ResizeCompShareInstance", "DiskId"), ("ResizeCompShareInstance", "DiskSpace")}
+# the API reference forbids a compute change and a disk growth together;
+# UpdateCompShareImage's GroupId moves a community version, and the sample
+# image is a custom one.
+OMITTED_PARAMS = {
+    ("ResizeCompShareInstance", "DiskId"),
+    ("ResizeCompShareInstance", "DiskSpace"),
+    ("UpdateCompShareImage", "GroupId"),
+}
 
 
 def required_to_drop(action):

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use super::{int, page, read_state, str_or, write_state, Answer, Ctx};
 use crate::error::ApiError;
 use crate::state::images::Software;
-use crate::state::{CompShareImage, ImageUpdate, Page, Publication, StoredImage};
+use crate::state::{
+    CompShareImage, CompshareImageGroup, GroupQuery, ImageUpdate, Page, Publication, Scope,
+    SortField, StoredImage,
+};
 use compshare_protocol::params::Params;
 
 fn not_available(name: &str) -> ApiError {
@@ -134,26 +137,77 @@ pub fn copy_comp_share_custom_image(ctx: &Ctx<'_>, params: &Params) -> Result<An
     Ok(Answer::new().field("NewCompShareImageId", &id))
 }
 
-/// UpdateCompShareImage: cover, description, framework, readme, tags, visibility.
+/// The longest `Name` and `VersionName` (the mock's choice, as for
+/// CreateCompShareCustomImage's `Name`).
+const MAX_NAME_CHARS: usize = 64;
+
+/// A string parameter of at most [`MAX_NAME_CHARS`] characters (230 if longer).
+fn short(params: &Params, name: &str) -> Result<Option<String>, ApiError> {
+    match params.get(name) {
+        Some(v) if v.chars().count() > MAX_NAME_CHARS => Err(not_available(name)),
+        v => Ok(v.map(str::to_owned)),
+    }
+}
+
+/// A list of strings, `Name.N` or a bare `Name` read as one item.
+fn strings(params: &Params, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = params.array(name).into_iter().map(str::to_owned).collect();
+    v.extend(params.get(name).map(str::to_owned));
+    v
+}
+
+/// A boolean parameter, `true` or `false` (230 otherwise).
+fn boolean(params: &Params, name: &str) -> Result<Option<bool>, ApiError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(not_available(name)),
+    }
+}
+
+/// UpdateCompShareImage: every field it takes, checked first, then applied
+/// together: `Name`, `Description`, `Cover`, `Readme`, `Tags`,
+/// `Visibility` (0 or 1), `Framework`, `Softwares` (the `Software` model
+/// as JSON), `Price` (≥ 0), `VersionName`, `VersionDesc`,
+/// `SupportedGpuTypes`, `AutoStart` and `GroupId` (moves a community
+/// version to another group of the caller).
 pub fn update_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let visibility = int(params, "Visibility")?;
     if visibility.is_some_and(|v| !(0..=1).contains(&v)) {
         return Err(not_available("Visibility"));
     }
+    let price = params
+        .get("Price")
+        .map(|p| {
+            p.parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite() && *p >= 0.0)
+                .ok_or_else(|| not_available("Price"))
+        })
+        .transpose()?;
+    let softwares = params
+        .get("Softwares")
+        .map(|s| serde_json::from_str::<Software>(s).map_err(|_| not_available("Softwares")))
+        .transpose()?;
     let own = |k: &str| params.get(k).map(str::to_owned);
     let update = ImageUpdate {
         cover: own("Cover"),
         description: own("Description"),
         framework: own("Framework"),
         readme: own("Readme"),
-        tags: params.has("Tags").then(|| {
-            params
-                .array("Tags")
-                .into_iter()
-                .map(str::to_owned)
-                .collect()
-        }),
+        softwares,
+        tags: params.has("Tags").then(|| strings(params, "Tags")),
         visibility,
+        name: short(params, "Name")?,
+        price,
+        version_name: short(params, "VersionName")?,
+        version_desc: own("VersionDesc"),
+        supported_gpu_types: params
+            .has("SupportedGpuTypes")
+            .then(|| strings(params, "SupportedGpuTypes")),
+        auto_start: boolean(params, "AutoStart")?,
+        group_id: own("GroupId"),
     };
     write_state(ctx).update_image(&ctx.account.account_id, image_id(params), update)?;
     Ok(Answer::new())
@@ -249,7 +303,8 @@ pub fn describe_comp_share_sharing_images(
 }
 
 /// PublishCompShareImage: an Available image of the caller becomes a public
-/// community image at `Price` per hour.
+/// community image at `Price` per hour: a new version of the caller's group
+/// `GroupId`, or the first version of a new group.
 pub fn publish_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let price = params
         .get("Price")
@@ -268,22 +323,174 @@ pub fn publish_comp_share_image(ctx: &Ctx<'_>, params: &Params) -> Result<Answer
             .map(str::to_owned)
             .collect(),
         auto_start: params.get("AutoStart") == Some("true"),
+        group_id: params.get("GroupId").map(str::to_owned),
+        version_name: short(params, "VersionName")?.unwrap_or_default(),
+        version_desc: str_or(params, "VersionDesc", "").to_owned(),
+        supported_gpu_types: strings(params, "SupportedGpuTypes"),
     };
     write_state(ctx).publish_image(ctx.account, image_id(params), publication)?;
     Ok(Answer::new())
 }
 
-/// DescribeCommunityImages: published images, filtered by `Author`, `Name`
-/// (substring), `Tag` and `CompShareImageId`, newest first, paged.
+/// The group filters and order of the community listings, read from the
+/// parameters named in `filters` (the action's own; others are not read).
+fn group_query(params: &Params, filters: &[&str]) -> Result<GroupQuery, ApiError> {
+    let takes = |name: &str| filters.contains(&name);
+    let text = |name: &str| {
+        takes(name)
+            .then(|| params.get(name).map(str::to_owned))
+            .flatten()
+    };
+    let flag = |name: &str| -> Result<Option<bool>, ApiError> {
+        if takes(name) {
+            boolean(params, name)
+        } else {
+            Ok(None)
+        }
+    };
+    let sort = if takes("SortCondition") && params.has("SortCondition") {
+        let field = match params.get("SortCondition.Field") {
+            None => SortField::PubTime,
+            Some(f) => SortField::parse(f).ok_or_else(|| not_available("SortCondition"))?,
+        };
+        let asc = match params.get("SortCondition.ASC").map(str::to_ascii_lowercase) {
+            None => false,
+            Some(a) if a == "true" || a == "1" => true,
+            Some(a) if a == "false" || a == "0" => false,
+            Some(_) => return Err(not_available("SortCondition")),
+        };
+        Some((field, asc))
+    } else {
+        None
+    };
+    Ok(GroupQuery {
+        group_id: text("GroupId"),
+        image_id: text("CompShareImageId"),
+        name: text("Name"),
+        author: text("Author"),
+        fuzzy: text("FuzzySearch"),
+        tags: if takes("Tag") {
+            strings(params, "Tag")
+        } else {
+            Vec::new()
+        },
+        is_free: flag("IsFree")?,
+        is_official: flag("IsOfficial")?,
+        auto_start: flag("IfAutoStart")?,
+        sort,
+    })
+}
+
+/// Every group filter: DescribeCommunityImages and DescribeSelfCommunityImages take them all.
+const GROUP_FILTERS: &[&str] = &[
+    "GroupId",
+    "CompShareImageId",
+    "Name",
+    "Author",
+    "FuzzySearch",
+    "Tag",
+    "IsFree",
+    "IsOfficial",
+    "IfAutoStart",
+    "SortCondition",
+];
+
+/// The page of `groups`, and how many of them are `Available`.
+fn group_page(groups: &[CompshareImageGroup], page: Page) -> (&[CompshareImageGroup], usize) {
+    let start = page.offset.min(groups.len());
+    let end = start.saturating_add(page.limit).min(groups.len());
+    let available = groups.iter().filter(|g| g.status == "Available").count();
+    (&groups[start..end], available)
+}
+
+/// DescribeCommunityImages: the community's version groups
+/// (`CompshareImageGroup`, each with its matching public versions in
+/// `Data`), filtered and sorted, paged over groups; `ImageSet` holds the
+/// versions of the page's groups, in order.
 pub fn describe_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let page = page(params)?;
-    let state = read_state(ctx);
-    let matches = filtered(
-        state.images.community(),
-        params,
-        &["Name", "Author", "Tag", "CompShareImageId"],
-    );
+    let query = group_query(params, GROUP_FILTERS)?;
+    let groups = read_state(ctx).community_groups(&ctx.account.account_id, Scope::Public, &query);
+    let (items, available) = group_page(&groups, page);
+    let versions: Vec<&CompShareImage> = items.iter().flat_map(|g| &g.data).collect();
     Ok(Answer::new()
-        .field("TotalCount", &matches.len())
-        .rendered_list("ImageSet", paged(&matches, page)))
+        .field("ImageSet", &versions)
+        .field("TotalCount", &groups.len())
+        .field("AvailableTotalCount", &available)
+        .field("CompshareImageGroup", items))
+}
+
+/// DescribeSelfCommunityImages: the caller's groups, versions in every
+/// status, filtered, sorted and paged as DescribeCommunityImages.
+pub fn describe_self_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let page = page(params)?;
+    let query = group_query(params, GROUP_FILTERS)?;
+    let me = ctx.account.account_id.as_str();
+    let groups = read_state(ctx).community_groups(me, Scope::OwnedBy(me), &query);
+    let (items, available) = group_page(&groups, page);
+    Ok(Answer::new()
+        .field("AvailableTotalCount", &available)
+        .field("CompshareImageGroup", items)
+        .field("TotalCount", &groups.len()))
+}
+
+/// DescribeUserCommunityImages: the public groups of the account whose
+/// `AccountId` is `TargetTopOrganizationId` (the mock has one organisation
+/// per account; absent: the caller's), filtered by the catalogue's
+/// parameters, sorted and paged as DescribeCommunityImages; an id naming no
+/// account has no groups.
+pub fn describe_user_community_images(ctx: &Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let page = page(params)?;
+    let target = int(params, "TargetTopOrganizationId")?
+        .map(|id| id.to_string())
+        .unwrap_or_else(|| ctx.account.account_id.clone());
+    let query = group_query(
+        params,
+        &[
+            "CompShareImageId",
+            "Name",
+            "Author",
+            "FuzzySearch",
+            "Tag",
+            "IsFree",
+            "IsOfficial",
+            "SortCondition",
+        ],
+    )?;
+    let groups = read_state(ctx).community_groups(
+        &ctx.account.account_id,
+        Scope::PublishedBy(&target),
+        &query,
+    );
+    let (items, available) = group_page(&groups, page);
+    Ok(Answer::new()
+        .field("AvailableTotalCount", &available)
+        .field("CompshareImageGroup", items)
+        .field("TotalCount", &groups.len()))
+}
+
+/// CreateCompShareImageFavorite: the caller favours the group `GroupId`
+/// (230 when there is no such group; favouring a favourite succeeds and
+/// changes nothing).
+pub fn create_comp_share_image_favorite(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    write_state(ctx).set_favorite(&ctx.account.account_id, str_or(params, "GroupId", ""), true)?;
+    Ok(Answer::new())
+}
+
+/// DeleteCompShareImageFavorite: the caller no longer favours the group
+/// `GroupId` (230 when there is no such group; a group not favoured
+/// succeeds and changes nothing).
+pub fn delete_comp_share_image_favorite(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Answer, ApiError> {
+    write_state(ctx).set_favorite(
+        &ctx.account.account_id,
+        str_or(params, "GroupId", ""),
+        false,
+    )?;
+    Ok(Answer::new())
 }

@@ -486,7 +486,8 @@ impl FromIterator<CompShareImage> for Images {
     }
 }
 
-/// What UpdateCompShareImage may change.
+/// What UpdateCompShareImage may change: each field given replaces the
+/// image's; checked as a whole before anything changes.
 #[derive(Debug, Clone, Default)]
 pub struct ImageUpdate {
     /// New cover URL.
@@ -497,10 +498,26 @@ pub struct ImageUpdate {
     pub framework: Option<String>,
     /// New readme.
     pub readme: Option<String>,
+    /// New software (`Softwares`).
+    pub softwares: Option<Software>,
     /// New tags.
     pub tags: Option<Vec<String>>,
     /// New visibility, 0 or 1.
     pub visibility: Option<i64>,
+    /// New name.
+    pub name: Option<String>,
+    /// New price per hour (also sets `ImageCharge`).
+    pub price: Option<f64>,
+    /// New version name.
+    pub version_name: Option<String>,
+    /// New version description.
+    pub version_desc: Option<String>,
+    /// New supported GPU types (kept beside the image: the model has no field).
+    pub supported_gpu_types: Option<Vec<String>>,
+    /// New `AutoStart`.
+    pub auto_start: Option<bool>,
+    /// The group a community version moves to (another group of the owner).
+    pub group_id: Option<String>,
 }
 
 /// What PublishCompShareImage asks for.
@@ -520,6 +537,14 @@ pub struct Publication {
     pub tags: Vec<String>,
     /// Whether the image's software starts by itself.
     pub auto_start: bool,
+    /// An existing group of the publisher to add a version to (none: a new group).
+    pub group_id: Option<String>,
+    /// The version's name, unique in its group.
+    pub version_name: String,
+    /// The version's description.
+    pub version_desc: String,
+    /// GPU types the version supports (kept beside the image).
+    pub supported_gpu_types: Vec<String>,
 }
 
 // ---- operations: custom images, sharing, publishing ------------------------
@@ -669,20 +694,75 @@ impl State {
         Ok(self.start_build(copy))
     }
 
-    /// UpdateCompShareImage: changes the given fields of the account's image.
+    /// The account's custom image or published community version.
+    fn own_image(&self, account_id: &str, image_id: &str) -> Result<CompShareImage, ApiError> {
+        self.images
+            .get(image_id)
+            .map(|s| s.image())
+            .filter(|i| {
+                (i.is_custom() || i.image_type == "Community") && i.owner.account_id == account_id
+            })
+            .ok_or_else(|| not_available("CompShareImageId"))
+    }
+
+    /// 230 on `VersionName` when another version of the group has that name.
+    fn version_name_free(&self, group_id: &str, name: &str, except: &str) -> Result<(), ApiError> {
+        let taken = !name.is_empty()
+            && self
+                .group_versions(group_id)
+                .iter()
+                .any(|v| v.comp_share_image_id != except && v.version_name == name);
+        if taken {
+            return Err(not_available("VersionName"));
+        }
+        Ok(())
+    }
+
+    /// UpdateCompShareImage: changes the given fields of the account's
+    /// custom image or community version. `GroupId` moves a community
+    /// version to another group of the account (230 on `GroupId` for a
+    /// custom image, a group not the account's, or the last version of its
+    /// group); a version name already in the group is 230 on `VersionName`.
     pub fn update_image(
         &mut self,
         account_id: &str,
         image_id: &str,
         u: ImageUpdate,
     ) -> Result<(), ApiError> {
-        self.own_custom(account_id, image_id)?;
+        let img = self.own_image(account_id, image_id)?;
+        let community = img.image_type == "Community";
+        let group = match u.group_id.as_deref() {
+            Some(_) if !community => return Err(not_available("GroupId")),
+            Some(g) if g != img.group_id => {
+                let theirs = self.group_owner(g).as_deref() != Some(account_id);
+                if theirs || self.group_versions(&img.group_id).len() < 2 {
+                    return Err(not_available("GroupId"));
+                }
+                g.to_owned()
+            }
+            _ => img.group_id.clone(),
+        };
+        if community {
+            let name = u.version_name.as_deref().unwrap_or(&img.version_name);
+            self.version_name_free(&group, name, image_id)?;
+        }
+        if let Some(types) = u.supported_gpu_types {
+            if types.is_empty() {
+                self.supported_gpu_types.remove(image_id);
+            } else {
+                self.supported_gpu_types.insert(image_id.to_owned(), types);
+            }
+        }
         self.images.update(image_id, |img| {
+            img.group_id = group;
             if let Some(v) = u.cover {
                 img.cover = v;
             }
             if let Some(v) = u.description {
                 img.description = v;
+            }
+            if let Some(v) = u.softwares {
+                img.softwares = v;
             }
             if let Some(v) = u.framework {
                 img.softwares.framework = v;
@@ -695,6 +775,22 @@ impl State {
             }
             if let Some(v) = u.visibility {
                 img.visibility = v;
+            }
+            if let Some(v) = u.name {
+                img.name = v;
+            }
+            if let Some(v) = u.price {
+                img.price = v;
+                img.image_charge = v > 0.0;
+            }
+            if let Some(v) = u.version_name {
+                img.version_name = v;
+            }
+            if let Some(v) = u.version_desc {
+                img.version_desc = v;
+            }
+            if let Some(v) = u.auto_start {
+                img.auto_start = v;
             }
         });
         Ok(())
@@ -713,6 +809,7 @@ impl State {
         self.used_ids.insert(image_id.to_owned());
         self.builds.remove(image_id);
         self.shares.remove(image_id);
+        self.supported_gpu_types.remove(image_id);
         Ok(())
     }
 
@@ -782,7 +879,10 @@ impl State {
     }
 
     /// PublishCompShareImage: an Available image of the account becomes a
-    /// community image (a new id, public, priced); returns its id.
+    /// community image (a new id, public, priced), a new version of the
+    /// account's group `GroupId` (230 on `GroupId` when it is not one; 230 on
+    /// `VersionName` when the group has that version name) or the first of a
+    /// new group; returns its id.
     pub fn publish_image(
         &mut self,
         account: &Account,
@@ -790,9 +890,24 @@ impl State {
         p: Publication,
     ) -> Result<String, ApiError> {
         let src = self.own_available(&account.account_id, image_id, "PublishCompShareImage")?;
+        if let Some(g) = &p.group_id {
+            if self.group_owner(g).as_deref() != Some(account.account_id.as_str()) {
+                return Err(not_available("GroupId"));
+            }
+            self.version_name_free(g, &p.version_name, "")?;
+        }
         let now = self.clock.now();
         let mut img = src.clone();
         img.comp_share_image_id = self.fresh_id("compshareImage-", 12);
+        img.group_id = match p.group_id {
+            Some(g) => g,
+            None => loop {
+                let id = self.fresh_id("group-", 12);
+                if self.group_owner(&id).is_none() {
+                    break id;
+                }
+            },
+        };
         img.image_type = "Community".to_owned();
         img.status = "Available".to_owned();
         img.visibility = 1;
@@ -802,8 +917,12 @@ impl State {
         img.create_time = now;
         img.author = account.account_name.clone();
         img.image_owner_alias = account.account_name.clone();
-        img.group_id = src.comp_share_image_id.clone();
         img.auto_start = p.auto_start;
+        img.version_name = p.version_name;
+        img.version_desc = p.version_desc;
+        img.created_count = 0;
+        img.image_use_time = 0;
+        img.favorites_count = 0;
         if !p.name.is_empty() {
             img.name = p.name;
         }
@@ -820,6 +939,14 @@ impl State {
             img.tags = p.tags;
         }
         let id = img.comp_share_image_id.clone();
+        let types = if p.supported_gpu_types.is_empty() {
+            self.supported_gpu_types(image_id).to_vec()
+        } else {
+            p.supported_gpu_types
+        };
+        if !types.is_empty() {
+            self.supported_gpu_types.insert(id.clone(), types);
+        }
         self.images.insert(img);
         Ok(id)
     }

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod community;
 pub mod disks;
 pub mod id_streams;
 pub mod ids;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use accounts::Account;
 pub use clock::Clock;
+pub use community::{CompshareImageGroup, GroupQuery, Scope, SortField};
 pub use id_streams::IdStreams;
 pub use ids::IdGen;
 pub use images::{CompShareImage, ImageUpdate, Images, Listing, Page, Publication, StoredImage};
@@ -75,6 +77,10 @@ pub struct State {
     instances_by_account: HashMap<String, Vec<String>>,
     builds: HashMap<String, (i64, i64)>,
     shares: HashMap<String, BTreeSet<String>>,
+    /// Favourite community groups: account id → group ids.
+    favorites: BTreeMap<String, BTreeSet<String>>,
+    /// `SupportedGpuTypes` of images: image id → GPU types.
+    supported_gpu_types: BTreeMap<String, Vec<String>>,
     events: BTreeMap<(i64, u64), String>,
     /// Ids handed out or loaded that no image of `images` holds now (the
     /// images' own ids are in its index): no id is ever given twice.
@@ -152,6 +158,8 @@ impl State {
             "Builds": builds,
             "Disks": self.disks.all().collect::<Vec<_>>(),
             "Teams": self.teams,
+            "Favorites": self.favorites,
+            "SupportedGpuTypes": self.supported_gpu_types,
         })
     }
 

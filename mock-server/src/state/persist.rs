@@ -36,6 +36,12 @@ pub struct Snapshot {
     pub builds: Vec<(String, i64, i64)>,
     /// Share lists: image id → account ids.
     pub shares: BTreeMap<String, BTreeSet<String>>,
+    /// Favourite community groups: account id → group ids (absent in older files).
+    #[serde(default)]
+    pub favorites: BTreeMap<String, BTreeSet<String>>,
+    /// `SupportedGpuTypes` of images: image id → GPU types (absent in older files).
+    #[serde(default)]
+    pub supported_gpu_types: BTreeMap<String, Vec<String>>,
     /// Every id ever handed out, so none is reused.
     pub used_ids: Vec<String>,
     /// Sequence counter.
@@ -90,6 +96,8 @@ impl State {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            favorites: self.favorites.clone(),
+            supported_gpu_types: self.supported_gpu_types.clone(),
             used_ids,
             seq: self.seq,
             clock: self.clock.clone(),
@@ -216,6 +224,23 @@ impl State {
         let accounts: Vec<Account> = state.accounts.iter().map(|a| (**a).clone()).collect();
         let next = (s.teams.next_team_id, s.teams.next_virtual_id);
         state.teams = Teams::build(s.teams.teams, &accounts, next)?;
+        for (account, groups) in s.favorites {
+            if !known.contains(&account) {
+                return Err(format!("favourites of {account}: no such account"));
+            }
+            if let Some(g) = groups.iter().find(|g| state.group_owner(g).is_none()) {
+                return Err(format!("favourites of {account} name no group {g}"));
+            }
+            if !groups.is_empty() {
+                state.favorites.insert(account, groups);
+            }
+        }
+        for (img, types) in s.supported_gpu_types {
+            if state.images.get(&img).is_none() {
+                return Err(format!("supported GPU types of {img} name no image"));
+            }
+            state.supported_gpu_types.insert(img, types);
+        }
         // The images' ids are in the index; the set keeps the others.
         state.used_ids = s
             .used_ids
@@ -358,6 +383,9 @@ mod tests {
         state
             .modify_shares(&account.account_id, "compshareImage-xxxx", &[56000002], &[])
             .unwrap();
+        state
+            .set_favorite(&account.account_id, "group-sdwebui0grp1", true)
+            .unwrap();
         let dir = std::env::temp_dir().join(format!("compshare-persist-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("state.json");
@@ -369,6 +397,8 @@ mod tests {
         );
         assert_eq!(back.snapshot().instances, state.snapshot().instances);
         assert_eq!(back.snapshot().shares, state.snapshot().shares);
+        assert_eq!(back.snapshot().favorites, state.snapshot().favorites);
+        assert!(!back.snapshot().favorites.is_empty());
         back.clock.advance(3600);
         back.tick();
         assert_eq!(
@@ -397,6 +427,11 @@ mod tests {
         snap.images.push(snap.images[0].clone());
         std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
         assert!(load(&path).unwrap_err().contains("appears twice"));
+        let mut snap = Fixtures::builtin().state().snapshot();
+        snap.favorites
+            .insert("56000001".into(), ["group-nowhere".to_owned()].into());
+        std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
+        assert!(load(&path).unwrap_err().contains("name no group"));
         let mut snap = Fixtures::builtin().state().snapshot();
         snap.format = 99;
         std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
