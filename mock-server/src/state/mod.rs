@@ -10,6 +10,7 @@
 //! holds what they share: accounts, the clock, the event queue, the ids.
 
 pub mod accounts;
+pub mod cfs;
 pub mod clock;
 pub mod disks;
 pub mod id_streams;
@@ -90,6 +91,8 @@ pub struct State {
     disks: disks::Disks,
     /// Teams, their members, quotas, orders and logs.
     pub teams: teams::Teams,
+    /// CFS file systems.
+    cfs: cfs::FileSystems,
 }
 
 impl State {
@@ -152,6 +155,7 @@ impl State {
             "Builds": builds,
             "Disks": self.disks.all().collect::<Vec<_>>(),
             "Teams": self.teams,
+            "CFS": self.cfs.all().collect::<Vec<_>>(),
         })
     }
 
