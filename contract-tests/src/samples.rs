@@ -17,6 +17,12 @@ pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
 pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
 /// The built-in fixtures' data disk attached to the stopped instance.
 pub const ATTACHED_DISK: &str = "udisk-demo0use";
+/// The built-in fixtures' CFS, mounted on the Stopped container instance.
+pub const FIXTURE_CFS: &str = "cfs-demo0pod";
+/// The built-in fixtures' Stopped `cpod-` instance of the container zone.
+pub const POD_INSTANCE: &str = "cpod-demo0pod";
+/// The container zone and its region, where the CFS actions are called.
+pub const POD_ZONE: (&str, &str) = ("cn-sh2", "cn-sh2-01");
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 /// The third account's id (in no team), for invitations.
@@ -38,6 +44,9 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         || action == "UpdateCompShareImage"
         || action == "PublishCompShareImage";
     match leaf {
+        "CfsId" | "CFSId" => FIXTURE_CFS.into(),
+        "Size" if action.contains("CFS") => "300".into(),
+        "UHostId" if action == "DetachCFS" => POD_INSTANCE.into(),
         "UHostId" => match action {
             "StartCompShareInstance"
             | "ResetCompShareInstancePassword"
@@ -126,6 +135,11 @@ pub fn required_params(
     region: &str,
     zone: &str,
 ) -> Vec<(String, String)> {
+    let (region, zone) = if action.contains("CFS") {
+        POD_ZONE
+    } else {
+        (region, zone)
+    };
     let mut out = Vec::new();
     for f in request {
         match f.name.as_str() {

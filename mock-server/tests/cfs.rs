@@ -273,7 +273,7 @@ async fn a_cfs_is_priced_created_grown_refunded_and_deleted() {
     )
     .await;
     assert_eq!(
-        spelled["RetCode"], 160,
+        spelled["RetCode"], 210,
         "CFSId is required on this action: {spelled}"
     );
 
@@ -308,13 +308,10 @@ async fn attach_us3_on_a_cpod_mounts_cfs_and_buys_fifty_gib_when_the_zone_has_no
         &server,
         &creds,
         "DeleteCFS",
-        &[REGION, ZONE, ("CfsId", FIXTURE_CFS), ("Recycle", "true")],
+        &[REGION, ZONE, ("CfsId", FIXTURE_CFS), ("Recycle", "false")],
     )
     .await;
-    assert_eq!(
-        mounted["RetCode"], 290,
-        "mounted on a Running instance: {mounted}"
-    );
+    assert_eq!(mounted["RetCode"], 290, "mounted, no Recycle: {mounted}");
     ok(
         &server,
         &creds,
@@ -366,7 +363,19 @@ async fn attach_us3_on_a_cpod_mounts_cfs_and_buys_fifty_gib_when_the_zone_has_no
         "attached already: nothing bought"
     );
 
-    // Recycle detaches Stopped instances first.
+    // Recycle detaches Stopped instances first, never Running ones.
+    let id = list[0]["CfsId"].as_str().unwrap();
+    let recycle = [REGION, ZONE, ("CfsId", id), ("Recycle", "true")];
+    ok(
+        &server,
+        &creds,
+        "StartCompShareInstance",
+        &[REGION, ZONE, ("UHostId", POD)],
+    )
+    .await;
+    advance(&server, 60);
+    let running = call(&server, &creds, "DeleteCFS", &recycle).await;
+    assert_eq!(running["RetCode"], 290, "{running}");
     ok(
         &server,
         &creds,
@@ -375,14 +384,7 @@ async fn attach_us3_on_a_cpod_mounts_cfs_and_buys_fifty_gib_when_the_zone_has_no
     )
     .await;
     advance(&server, 60);
-    let id = list[0]["CfsId"].as_str().unwrap();
-    ok(
-        &server,
-        &creds,
-        "DeleteCFS",
-        &[REGION, ZONE, ("CfsId", id), ("Recycle", "true")],
-    )
-    .await;
+    ok(&server, &creds, "DeleteCFS", &recycle).await;
     assert!(cfs_list(&server, &creds).await.is_empty());
 }
 

@@ -417,6 +417,10 @@ mod tests {
         let mut s = state();
         let who = owner(&s);
         let id = s.attach_cfs(&who, POD).unwrap();
+        assert_eq!(id, "cfs-demo0pod", "the fixture's, already mounted");
+        s.start_instance(OWNER, POD).unwrap();
+        s.clock.advance(60);
+        s.tick();
         let before = s.dump();
         assert_eq!(
             s.delete_cfs(OWNER, &id, None, false)
@@ -432,6 +436,12 @@ mod tests {
         s.stop_instance(OWNER, POD).unwrap();
         s.clock.advance(60);
         s.tick();
+        assert_eq!(
+            s.delete_cfs(OWNER, &id, None, false)
+                .unwrap_err()
+                .ret_code(),
+            290
+        );
         s.delete_cfs(OWNER, &id, None, true).unwrap();
         assert_eq!(
             s.detach_cfs(OWNER, POD).unwrap_err(),
