@@ -19,6 +19,12 @@ pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
 pub const ATTACHED_DISK: &str = "udisk-demo0use";
 /// The built-in fixtures' community version group (of the second account).
 pub const COMMUNITY_GROUP: &str = "group-sdwebui0grp1";
+/// The built-in fixtures' CFS, mounted on the Stopped container instance.
+pub const FIXTURE_CFS: &str = "cfs-demo0pod";
+/// The built-in fixtures' Stopped `cpod-` instance of the container zone.
+pub const POD_INSTANCE: &str = "cpod-demo0pod";
+/// The container zone and its region, where the CFS actions are called.
+pub const POD_ZONE: (&str, &str) = ("cn-sh2", "cn-sh2-01");
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 /// The third account's id (in no team), for invitations.
@@ -40,6 +46,9 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         || action == "UpdateCompShareImage"
         || action == "PublishCompShareImage";
     match leaf {
+        "CfsId" | "CFSId" => FIXTURE_CFS.into(),
+        "Size" if action.contains("CFS") => "300".into(),
+        "UHostId" if action == "DetachCFS" => POD_INSTANCE.into(),
         "UHostId" => match action {
             "StartCompShareInstance"
             | "ResetCompShareInstancePassword"
@@ -129,6 +138,11 @@ pub fn required_params(
     region: &str,
     zone: &str,
 ) -> Vec<(String, String)> {
+    let (region, zone) = if action.contains("CFS") {
+        POD_ZONE
+    } else {
+        (region, zone)
+    };
     let mut out = Vec::new();
     for f in request {
         match f.name.as_str() {

@@ -92,6 +92,7 @@ fn build_world(
             account_name: name.clone(),
             public_key: format!("pk-{id}"),
             private_key: format!("sk-{id}-{name}"),
+            us3: true,
         })
         .collect();
     let mut image_ids: Vec<String> = image_ids.into_iter().collect();

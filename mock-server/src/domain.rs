@@ -18,8 +18,15 @@ pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
 }
 
 /// Zones whose `DescribeCompShareSupportZone` entry has `IsPod`: container
-/// (`cpod-`) zones. None is known; the mock marks none.
-pub const POD_ZONES: &[&str] = &[];
+/// (`cpod-`) zones, where instances are `cpod-…` and CFS lives. Which zones
+/// are container zones is not public: the mock's choice is cn-sh2-01, not
+/// the default zone, so that the SDK examples' instances stay `uhost-…`.
+pub const POD_ZONES: &[&str] = &["cn-sh2-01"];
+
+/// Whether a zone is a container zone.
+pub fn is_pod_zone(zone: &str) -> bool {
+    POD_ZONES.contains(&zone)
+}
 
 /// GPU types the live gateway accepts (`docs/PROTOCOL.md` §5); any other is 230.
 pub const GPU_TYPES: &[&str] = &["3080Ti", "3090", "4090", "4090_48G", "5090"];
@@ -110,3 +117,55 @@ pub fn disk_price_per_gb_month(disk_type: &str) -> f64 {
 /// Snapshot service (`BackupMode` SNAPSHOT or DATAARK) per GiB for a month,
 /// CNY: the mock's choice.
 pub const SNAPSHOT_PRICE_PER_GB_MONTH: f64 = 0.1;
+
+/// The smallest and largest CFS, GiB (the official CLI: 50 to 2048).
+pub const CFS_GB: (i64, i64) = (50, 2048);
+
+/// Charge types of a CFS (the official CLI).
+pub const CFS_CHARGE_TYPES: &[&str] = &["Month", "Year", "Day", "Dynamic"];
+
+/// The size of the CFS AttachUS3 buys for a container instance when its
+/// account has none in the zone, GiB, for one month (the official CLI's notice).
+pub const CFS_AUTO_GB: i64 = 50;
+
+/// Price of one GiB of CFS for a month, CNY: the mock's choice, as the
+/// tariff is not public. The other charge types derive from it.
+pub const CFS_PRICE_PER_GB_MONTH: f64 = 0.35;
+
+/// The price of `size` GiB of CFS for `quantity` periods of `charge_type`,
+/// CNY (the mock's choice): a Month the monthly price, a Year ten months',
+/// a Day a thirtieth of a month, Dynamic one hour (a 720th of a month;
+/// `quantity` does not apply).
+pub fn cfs_price(size: i64, charge_type: &str, quantity: i64) -> f64 {
+    let month = size as f64 * CFS_PRICE_PER_GB_MONTH;
+    round2(match charge_type {
+        "Year" => month * 10.0 * quantity as f64,
+        "Day" => month / 30.0 * quantity as f64,
+        "Dynamic" => month / 720.0,
+        _ => month * quantity as f64,
+    })
+}
+
+/// How long `quantity` periods of a prepaid charge type last, seconds
+/// (Month 30 days, Year 365, Day 1); 0 for Dynamic.
+pub fn cfs_period_seconds(charge_type: &str, quantity: i64) -> i64 {
+    let day = 86_400;
+    quantity
+        * match charge_type {
+            "Year" => 365 * day,
+            "Month" => 30 * day,
+            "Day" => day,
+            _ => 0,
+        }
+}
+
+/// The numeric id of a zone, as DescribeCompShareSupportZone gives it in
+/// `ZoneId` (and DescribeCFS in its own `ZoneId`).
+pub fn zone_number(zone: &str) -> Option<i64> {
+    REGIONS.iter().enumerate().find_map(|(ri, (_, zones))| {
+        zones
+            .iter()
+            .position(|z| *z == zone)
+            .map(|zi| (1000 + ri as i64) * 100 + zi as i64 + 1)
+    })
+}

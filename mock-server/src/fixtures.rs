@@ -5,6 +5,7 @@
 //! optional `instances.json` and `teams.json`, and an optional `responses/` directory of canned answers, one
 //! `<Action>.json` each (see [`crate::canned`]).
 
+pub mod cfs;
 pub mod disks;
 
 use std::collections::HashSet;
@@ -72,6 +73,8 @@ pub struct Fixtures {
     pub instances: Vec<InstanceFixture>,
     /// Data disks to start with, from `disks.json`.
     pub disks: Vec<disks::DiskFixture>,
+    /// CFS to start with, from `cfs.json`.
+    pub cfs: Vec<cfs::CfsFixture>,
     /// Teams to start with, from `teams.json`.
     pub teams: Teams,
 }
@@ -134,6 +137,7 @@ impl Fixtures {
             .and_then(|f| f.with_responses(BUILTIN_RESPONSES.iter().copied()))
             .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
             .and_then(|f| f.with_disks(disks::BUILTIN_DISKS))
+            .and_then(|f| f.with_cfs(cfs::BUILTIN_CFS))
             .and_then(|f| f.with_teams(BUILTIN_TEAMS))
             .expect("the built-in fixtures are valid")
     }
@@ -148,6 +152,9 @@ impl Fixtures {
         }
         for d in &self.disks {
             state.adopt_disk(d.disk());
+        }
+        for c in &self.cfs {
+            state.adopt_cfs(c.cfs());
         }
         state.teams = self.teams.clone();
         state
@@ -176,6 +183,9 @@ impl Fixtures {
         if dir.join(disks::DISKS_FILE).exists() {
             set = set.with_disks(&read(disks::DISKS_FILE)?)?;
         }
+        if dir.join(cfs::CFS_FILE).exists() {
+            set = set.with_cfs(&read(cfs::CFS_FILE)?)?;
+        }
         if dir.join(TEAMS_FILE).exists() {
             set = set.with_teams(&read(TEAMS_FILE)?)?;
         }
@@ -198,6 +208,7 @@ impl Fixtures {
             responses: CannedAnswers::default(),
             instances: Vec::new(),
             disks: Vec::new(),
+            cfs: Vec::new(),
             teams: Teams::default(),
         })
     }
@@ -215,10 +226,16 @@ impl Fixtures {
             };
             let inst: InstanceFixture = serde_json::from_value(item)
                 .map_err(|e| FixtureError::new(file, Some(i), None, e.to_string()))?;
-            if !inst.uhost_id.starts_with("uhost-") || !ids.insert(inst.uhost_id.clone()) {
+            // A container zone's instances are `cpod-…`, the others `uhost-…`.
+            let prefix = if crate::domain::is_pod_zone(&inst.zone) {
+                "cpod-"
+            } else {
+                "uhost-"
+            };
+            if !inst.uhost_id.starts_with(prefix) || !ids.insert(inst.uhost_id.clone()) {
                 return Err(err(
                     "UHostId",
-                    format!("{:?} is not a new uhost-… id", inst.uhost_id),
+                    format!("{:?} is not a new {prefix}… id", inst.uhost_id),
                 ));
             }
             if !self
@@ -386,7 +403,7 @@ fn parse_accounts(text: &str) -> Result<Vec<Account>, FixtureError> {
             }
         }
         if let Some(extra) = obj.keys().find(|k| {
-            !["AccountId", "AccountName", "PublicKey", "PrivateKey"].contains(&k.as_str())
+            !["AccountId", "AccountName", "PublicKey", "PrivateKey", "US3"].contains(&k.as_str())
         }) {
             return Err(FixtureError::new(
                 file,
@@ -565,7 +582,10 @@ fn instance_of(f: &InstanceFixture, image: Option<CompShareImage>, n: u64) -> In
             .map(|i| i.image_type.clone())
             .unwrap_or_default(),
         disks: vec![Disk {
-            disk_id: format!("bsm-{}", &f.uhost_id["uhost-".len()..]),
+            disk_id: format!(
+                "bsm-{}",
+                f.uhost_id.split_once('-').map_or("", |(_, tail)| tail)
+            ),
             disk_type: "CLOUD_SSD".to_owned(),
             is_boot: true,
             size: if f.boot_disk_size > 0 {

@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn the_listing_has_every_action_once_with_handlers_first_then_canned() {
         let canned = CannedAnswers::from_files([
-            ("responses/AttachUS3.json", "{}"),
+            ("responses/CheckCompShareNetOptimizer.json", "{}"),
             ("responses/DescribeCompShareCustomImages.json", "{}"),
         ])
         .unwrap();
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(l.len(), Catalogue::get().actions.len());
         let of = |n: &str| l.iter().find(|a| a.action == n).unwrap().support;
         assert_eq!(of("DescribeCompShareCustomImages"), Support::Stateful);
-        assert_eq!(of("AttachUS3"), Support::Canned);
+        assert_eq!(of("CheckCompShareNetOptimizer"), Support::Canned);
         assert_eq!(of("DescribeModelRepositoryTags"), Support::Neutral);
         let names: Vec<&str> = l.iter().map(|a| a.action.as_str()).collect();
         let mut sorted = names.clone();
@@ -126,7 +126,7 @@ mod tests {
         assert!(
             md.contains("| `DescribeULHostImage` | neutral | `ImageSet`, count in `TotalCount` |")
         );
-        assert!(md.contains("| `AttachUS3` | neutral | |"));
+        assert!(md.contains("| `AttachUS3` | stateful | |"));
         assert_eq!(md.matches("\n| `").count(), l.len());
     }
 }

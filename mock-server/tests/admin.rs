@@ -37,15 +37,15 @@ async fn reset_returns_to_the_fixtures_and_state_dumps_without_private_keys() {
     let (_, dump) = admin(&server, "GET", "/state", None).await;
     assert_eq!(
         dump["Instances"].as_array().unwrap().len(),
-        4,
-        "three from the fixtures, one created"
+        5,
+        "four from the fixtures, one created"
     );
     assert!(!dump.to_string().contains("my_private_key"));
     assert_eq!(dump["Accounts"][0]["PublicKey"], "my_public_key");
     let (status, _) = admin(&server, "POST", "/reset", None).await;
     assert_eq!(status, 200);
     let (_, dump) = admin(&server, "GET", "/state", None).await;
-    assert_eq!(dump["Instances"].as_array().unwrap().len(), 3);
+    assert_eq!(dump["Instances"].as_array().unwrap().len(), 4);
     assert_eq!(dump["Images"].as_array().unwrap().len(), 59);
 }
 

@@ -181,8 +181,8 @@ async fn get_mock_actions_lists_every_action_with_its_support_level() {
         json!({"Action": "DescribeTeamMemberOrder", "Support": "stateful", "Paging": {"List": "OrderInfos", "Count": "Total"}})
     );
     assert_eq!(
-        of("AttachUS3"),
-        json!({"Action": "AttachUS3", "Support": "neutral"})
+        of("CheckULHostResourceCapacity"),
+        json!({"Action": "CheckULHostResourceCapacity", "Support": "neutral"})
     );
 }
 

@@ -156,6 +156,7 @@ pub fn terminate_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<A
     let mut state = write_state(ctx);
     state.terminate_instance(&ctx.account.account_id, id)?;
     state.release_disks_of(&ctx.account.account_id, id, release);
+    state.release_cfs_of(id);
     Ok(answer_uhost(id))
 }
 

@@ -5,6 +5,7 @@
 //! response model: every action of the catalogue answers.
 
 pub mod account;
+pub mod cfs;
 pub mod disks;
 pub mod images;
 pub mod instances;
@@ -81,6 +82,15 @@ pub fn handler(action: &str) -> Option<Handler> {
         "ResizeCompShareDisk" => disks::resize_comp_share_disk,
         "GetCompShareAttachedDiskUpgradePrice" => disks::get_comp_share_attached_disk_upgrade_price,
         "DeleteCompshareDisk" => disks::delete_compshare_disk,
+        "DescribeCFS" => cfs::describe_cfs,
+        "GetCompShareCFSPrice" => cfs::get_comp_share_cfs_price,
+        "CreateCFS" => cfs::create_cfs,
+        "GetCompShareCFSUpgradePrice" => cfs::get_comp_share_cfs_upgrade_price,
+        "ResizeCFS" => cfs::resize_cfs,
+        "GetCompShareCFSRefundPrice" => cfs::get_comp_share_cfs_refund_price,
+        "DeleteCFS" => cfs::delete_cfs,
+        "DetachCFS" => cfs::detach_cfs,
+        "AttachUS3" => cfs::attach_us3,
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
         "ListCompShareTeam" => teams::list_comp_share_team,

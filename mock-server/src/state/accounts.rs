@@ -14,6 +14,14 @@ pub struct Account {
     pub public_key: String,
     /// The private key that signs requests; never logged.
     pub private_key: String,
+    /// Whether US3 object storage is enabled for the account (AttachUS3 on
+    /// a `uhost-` instance answers 8433 when not); absent: enabled.
+    #[serde(rename = "US3", default = "enabled")]
+    pub us3: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl std::fmt::Debug for Account {
@@ -38,6 +46,7 @@ mod tests {
             account_name: "n".into(),
             public_key: "pub".into(),
             private_key: "very-secret".into(),
+            us3: true,
         };
         assert!(!format!("{a:?}").contains("very-secret"));
     }

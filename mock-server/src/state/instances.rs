@@ -264,7 +264,13 @@ impl State {
         let boot = self.timings.boot_seconds;
         let mut out = Vec::with_capacity(spec.quantity);
         for _ in 0..spec.quantity {
-            let uhost_id = self.fresh_id("uhost-", 8);
+            // A container zone's instances are `cpod-…`.
+            let prefix = if crate::domain::is_pod_zone(&spec.zone) {
+                "cpod-"
+            } else {
+                "uhost-"
+            };
+            let uhost_id = self.fresh_id(prefix, 8);
             let mut disks = vec![Disk {
                 disk_id: self.fresh_id("bsm-", 8),
                 disk_type: "CLOUD_SSD".to_owned(),
@@ -1102,7 +1108,7 @@ mod tests {
         );
         assert_eq!(
             (total, listed[0].uhost_id.as_str()),
-            (4, ids[1].as_str()),
+            (5, ids[1].as_str()),
             "newest first"
         );
     }

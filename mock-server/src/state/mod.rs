@@ -10,6 +10,7 @@
 //! holds what they share: accounts, the clock, the event queue, the ids.
 
 pub mod accounts;
+pub mod cfs;
 pub mod clock;
 pub mod community;
 pub mod disks;
@@ -96,6 +97,8 @@ pub struct State {
     disks: disks::Disks,
     /// Teams, their members, quotas, orders and logs.
     pub teams: teams::Teams,
+    /// CFS file systems.
+    cfs: cfs::FileSystems,
 }
 
 impl State {
@@ -160,6 +163,7 @@ impl State {
             "Teams": self.teams,
             "Favorites": self.favorites,
             "SupportedGpuTypes": self.supported_gpu_types,
+            "CFS": self.cfs.all().collect::<Vec<_>>(),
         })
     }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::cfs::{Cfs, FileSystems};
 use super::disks::{DataDisk, Disks};
 use super::teams::Teams;
 use super::{Account, Clock, CompShareImage, IdStreams, Images, Instance, State, Timings};
@@ -61,6 +62,9 @@ pub struct Snapshot {
     /// Teams (absent in files written before teams were kept).
     #[serde(default)]
     pub teams: Teams,
+    /// CFS file systems (absent from files written before they existed).
+    #[serde(default)]
+    pub cfs: Vec<Cfs>,
 }
 
 impl State {
@@ -106,6 +110,7 @@ impl State {
             disks: self.disks.all().cloned().collect(),
             deleted_disks: self.disks.deleted().clone(),
             teams: self.teams.clone(),
+            cfs: self.cfs.all().cloned().collect(),
         }
     }
 
@@ -221,6 +226,24 @@ impl State {
             .chain(s.deleted_disks.keys().cloned())
             .collect();
         state.disks = Disks::restore(s.disks, s.deleted_disks)?;
+        for c in &s.cfs {
+            if !known.contains(&c.account_id) {
+                return Err(format!("CFS {} belongs to no account", c.cfs_id));
+            }
+            if c.mounted.iter().any(|h| {
+                state
+                    .instances
+                    .get(h)
+                    .is_none_or(|i| i.account_id != c.account_id)
+            }) {
+                return Err(format!(
+                    "CFS {} is mounted on no instance of its account",
+                    c.cfs_id
+                ));
+            }
+        }
+        let cfs_ids: Vec<String> = s.cfs.iter().map(|c| c.cfs_id.clone()).collect();
+        state.cfs = FileSystems::restore(s.cfs)?;
         let accounts: Vec<Account> = state.accounts.iter().map(|a| (**a).clone()).collect();
         let next = (s.teams.next_team_id, s.teams.next_virtual_id);
         state.teams = Teams::build(s.teams.teams, &accounts, next)?;
@@ -249,6 +272,7 @@ impl State {
             .collect();
         state.used_ids.extend(state.instances.keys().cloned());
         state.used_ids.extend(disk_ids);
+        state.used_ids.extend(cfs_ids);
         Ok(state)
     }
 }
