@@ -10,6 +10,7 @@
 //! holds what they share: accounts, the clock, the event queue, the ids.
 
 pub mod accounts;
+pub mod bandwidth;
 pub mod clock;
 pub mod disks;
 pub mod id_streams;
@@ -90,6 +91,8 @@ pub struct State {
     disks: disks::Disks,
     /// Teams, their members, quotas, orders and logs.
     pub teams: teams::Teams,
+    /// Share bandwidths.
+    bandwidths: bandwidth::ShareBandwidths,
 }
 
 impl State {
@@ -152,6 +155,7 @@ impl State {
             "Builds": builds,
             "Disks": self.disks.all().collect::<Vec<_>>(),
             "Teams": self.teams,
+            "ShareBandwidths": self.bandwidths.all().collect::<Vec<_>>(),
         })
     }
 
