@@ -17,6 +17,12 @@ pub const PLATFORM_IMAGE: &str = "compshareImage-165jmhx19ik7";
 pub const AVAILABLE_DISK: &str = "udisk-demo0avl";
 /// The built-in fixtures' data disk attached to the stopped instance.
 pub const ATTACHED_DISK: &str = "udisk-demo0use";
+/// The built-in fixtures' share bandwidth of the default account, in
+/// [`SHARE_BANDWIDTH_ZONE`] (the default zone has none, so one can be
+/// created there).
+pub const SHARE_BANDWIDTH: &str = "bwshare-demo0bj2";
+/// The region and zone of [`SHARE_BANDWIDTH`].
+pub const SHARE_BANDWIDTH_ZONE: (&str, &str) = ("cn-bj2", "cn-bj2-02");
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 /// The third account's id (in no team), for invitations.
@@ -64,7 +70,11 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "GpuType" => "4090".into(),
         "MachineType" => "G".into(),
         "MinimalCpuPlatform" => "Auto".into(),
+        "ChargeType" if action.contains("ShareBandwidth") => "Month".into(),
         "ChargeType" => "Dynamic".into(),
+        "ShareBandwidth" => "100".into(),
+        "ShareBandwidthId" => SHARE_BANDWIDTH.into(),
+        "TargetScope" => "Public".into(),
         "DestChargeType" => "Month".into(),
         "OccurredAt" => "2026-11-29T10:00:00Z".into(),
         "OperateType" => "AllocateAmount".into(),
@@ -127,6 +137,12 @@ pub fn required_params(
     zone: &str,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // An action on the share bandwidth goes to the zone it is in.
+    let (region, zone) = if request.iter().any(|f| f.name == "ShareBandwidthId") {
+        SHARE_BANDWIDTH_ZONE
+    } else {
+        (region, zone)
+    };
     for f in request {
         match f.name.as_str() {
             "Region" => out.push((f.name.clone(), region.to_owned())),

@@ -5,6 +5,7 @@
 //! optional `instances.json` and `teams.json`, and an optional `responses/` directory of canned answers, one
 //! `<Action>.json` each (see [`crate::canned`]).
 
+pub mod bandwidth;
 pub mod disks;
 
 use std::collections::HashSet;
@@ -74,6 +75,8 @@ pub struct Fixtures {
     pub disks: Vec<disks::DiskFixture>,
     /// Teams to start with, from `teams.json`.
     pub teams: Teams,
+    /// Share bandwidths to start with, from `bandwidths.json`.
+    pub bandwidths: Vec<bandwidth::BandwidthFixture>,
 }
 
 /// An instance of `instances.json`: the mock fills in the rest (disks, IP,
@@ -135,6 +138,7 @@ impl Fixtures {
             .and_then(|f| f.with_instances(BUILTIN_INSTANCES))
             .and_then(|f| f.with_disks(disks::BUILTIN_DISKS))
             .and_then(|f| f.with_teams(BUILTIN_TEAMS))
+            .and_then(|f| f.with_bandwidths(bandwidth::BUILTIN_BANDWIDTHS))
             .expect("the built-in fixtures are valid")
     }
 
@@ -150,6 +154,9 @@ impl Fixtures {
             state.adopt_disk(d.disk());
         }
         state.teams = self.teams.clone();
+        for b in &self.bandwidths {
+            state.adopt_share_bandwidth(b.bandwidth());
+        }
         state
     }
 
@@ -179,6 +186,9 @@ impl Fixtures {
         if dir.join(TEAMS_FILE).exists() {
             set = set.with_teams(&read(TEAMS_FILE)?)?;
         }
+        if dir.join(bandwidth::BANDWIDTHS_FILE).exists() {
+            set = set.with_bandwidths(&read(bandwidth::BANDWIDTHS_FILE)?)?;
+        }
         let mut files = Vec::new();
         for name in response_files(&dir.join(RESPONSES_DIR))? {
             let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
@@ -199,6 +209,7 @@ impl Fixtures {
             instances: Vec::new(),
             disks: Vec::new(),
             teams: Teams::default(),
+            bandwidths: Vec::new(),
         })
     }
 

@@ -178,6 +178,15 @@ fn scope_of(inst: &Instance) -> &'static str {
 }
 
 impl State {
+    /// Adds a share bandwidth built elsewhere (a fixture's, validated
+    /// there); its id is taken from then on.
+    pub fn adopt_share_bandwidth(&mut self, b: ShareBandwidth) {
+        self.used_ids.insert(b.share_bandwidth_id.clone());
+        self.bandwidths
+            .by_id
+            .insert(b.share_bandwidth_id.clone(), b);
+    }
+
     /// The account's share bandwidth of the zone, if any.
     pub fn share_bandwidth_in(&self, account_id: &str, zone: &str) -> Option<&ShareBandwidth> {
         self.bandwidths.in_zone(account_id, zone)
@@ -453,7 +462,13 @@ mod tests {
         assert_eq!(s.dump(), before, "a refused create changes nothing");
         let other = s.create_share_bandwidth(OTHER, &spec(ZONE, 20)).unwrap().0;
         assert_ne!(other, id, "another account has its own");
-        s.create_share_bandwidth(OWNER, &spec("cn-bj2-02", 20))
+        let fixture = s.create_share_bandwidth(OWNER, &spec("cn-bj2-02", 20));
+        assert_eq!(
+            fixture.unwrap_err().ret_code(),
+            290,
+            "the fixture's is there"
+        );
+        s.create_share_bandwidth(OWNER, &spec("cn-sh2-01", 20))
             .unwrap();
         assert_eq!(
             s.share_bandwidth_in(OWNER, ZONE)
@@ -465,7 +480,7 @@ mod tests {
             s.own_share_bandwidth(OTHER, ZONE, &id).unwrap_err(),
             ApiError::ParamsNotAvailable("ShareBandwidthId".into())
         );
-        assert!(s.own_share_bandwidth(OWNER, "cn-bj2-02", &id).is_err());
+        assert!(s.own_share_bandwidth(OWNER, "cn-sh2-01", &id).is_err());
     }
 
     #[test]
