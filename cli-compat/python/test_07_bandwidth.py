@@ -1,5 +1,5 @@
 """`compshare bandwidth`: a share bandwidth's life through the official CLI.
-The default account (56000001) lists (none), finds its instances' EIPs on the
+The default account (56000001) lists (only the fixtures' one, in cn-bj2-02), finds its instances' EIPs on the
 shared bandwidth, cannot switch them before it has one, quotes and buys a
 share bandwidth in cn-wlcb-01 (a second is refused), switches its two
 instances onto it and one back, resizes it (a payment up, a refund down),
