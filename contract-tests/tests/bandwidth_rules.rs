@@ -60,16 +60,19 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         ("Quantity", "1"),
                     ],
                 );
-                if model.contains_key(&z) {
-                    raw.assert_ret_code(290);
-                } else {
-                    raw.assert_ret_code(0);
-                    let id = raw.json["CompanyShareBandwidth"]["ShareBandwidthId"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned();
-                    ever.push(id.clone());
-                    model.insert(z, (id, i64::from(m)));
+                match model.entry(z) {
+                    std::collections::btree_map::Entry::Occupied(_) => {
+                        raw.assert_ret_code(290);
+                    }
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        raw.assert_ret_code(0);
+                        let id = raw.json["CompanyShareBandwidth"]["ShareBandwidthId"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned();
+                        ever.push(id.clone());
+                        slot.insert((id, i64::from(m)));
+                    }
                 }
             }
             Op::Resize(z, i, m) => {

@@ -545,7 +545,7 @@ mod tests {
     #[test]
     fn a_terminated_instance_leaves_its_share_bandwidth() {
         let mut s = state();
-        s.create_share_bandwidth(OWNER, &spec(ZONE, 100)).unwrap().0;
+        s.create_share_bandwidth(OWNER, &spec(ZONE, 100)).unwrap();
         s.switch_eip_share_bandwidth(OWNER, ZONE, &[RUN, STOPPED], true);
         s.terminate_instance(OWNER, STOPPED).unwrap();
         let b = s.share_bandwidth_in(OWNER, ZONE).unwrap();
