@@ -25,6 +25,12 @@ pub const FIXTURE_CFS: &str = "cfs-demo0pod";
 pub const POD_INSTANCE: &str = "cpod-demo0pod";
 /// The container zone and its region, where the CFS actions are called.
 pub const POD_ZONE: (&str, &str) = ("cn-sh2", "cn-sh2-01");
+/// The built-in fixtures' share bandwidth of the default account, in
+/// [`SHARE_BANDWIDTH_ZONE`] (the default zone has none, so one can be
+/// created there).
+pub const SHARE_BANDWIDTH: &str = "bwshare-demo0bj2";
+/// The region and zone of [`SHARE_BANDWIDTH`].
+pub const SHARE_BANDWIDTH_ZONE: (&str, &str) = ("cn-bj2", "cn-bj2-02");
 /// The second account's id, for sharing.
 pub const SECOND_ACCOUNT: &str = "56000002";
 /// The third account's id (in no team), for invitations.
@@ -76,7 +82,11 @@ pub fn sample(action: &str, leaf: &str, ty: &Type) -> String {
         "GpuType" => "4090".into(),
         "MachineType" => "G".into(),
         "MinimalCpuPlatform" => "Auto".into(),
+        "ChargeType" if action.contains("ShareBandwidth") => "Month".into(),
         "ChargeType" => "Dynamic".into(),
+        "ShareBandwidth" => "100".into(),
+        "ShareBandwidthId" => SHARE_BANDWIDTH.into(),
+        "TargetScope" => "Public".into(),
         "DestChargeType" => "Month".into(),
         "OccurredAt" => "2026-11-29T10:00:00Z".into(),
         "OperateType" => "AllocateAmount".into(),
@@ -144,6 +154,12 @@ pub fn required_params(
         (region, zone)
     };
     let mut out = Vec::new();
+    // An action on the share bandwidth goes to the zone it is in.
+    let (region, zone) = if request.iter().any(|f| f.name == "ShareBandwidthId") {
+        SHARE_BANDWIDTH_ZONE
+    } else {
+        (region, zone)
+    };
     for f in request {
         match f.name.as_str() {
             "Region" => out.push((f.name.clone(), region.to_owned())),

@@ -169,3 +169,24 @@ pub fn zone_number(zone: &str) -> Option<i64> {
             .map(|zi| (1000 + ri as i64) * 100 + zi as i64 + 1)
     })
 }
+
+/// Share bandwidth sizes, Mbps (the official CLI's range).
+pub const SHARE_BANDWIDTH_MBPS: (i64, i64) = (20, 10_000);
+
+/// Share bandwidth charge types (the official CLI's).
+pub const SHARE_BANDWIDTH_CHARGE_TYPES: &[&str] = &["Month", "Year"];
+
+/// One Mbps of share bandwidth for a month, fen: the mock's choice, as the
+/// tariff is not public (20 CNY).
+pub const SHARE_BANDWIDTH_FEN_PER_MBPS_MONTH: i64 = 2_000;
+
+/// What `mbps` of share bandwidth costs for `quantity` terms of
+/// `charge_type`, fen: a month at the monthly rate, a year at ten months'
+/// (the mock's choice). Prices are never prorated: a resize is quoted as
+/// the difference of the whole terms' prices, a refund as the whole term's.
+pub fn share_bandwidth_price(mbps: i64, charge_type: &str, quantity: i64) -> i64 {
+    let months = if charge_type == "Year" { 10 } else { 1 };
+    mbps.saturating_mul(SHARE_BANDWIDTH_FEN_PER_MBPS_MONTH)
+        .saturating_mul(months)
+        .saturating_mul(quantity)
+}

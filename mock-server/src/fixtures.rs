@@ -5,6 +5,7 @@
 //! optional `instances.json` and `teams.json`, and an optional `responses/` directory of canned answers, one
 //! `<Action>.json` each (see [`crate::canned`]).
 
+pub mod bandwidth;
 pub mod cfs;
 pub mod disks;
 
@@ -77,6 +78,8 @@ pub struct Fixtures {
     pub cfs: Vec<cfs::CfsFixture>,
     /// Teams to start with, from `teams.json`.
     pub teams: Teams,
+    /// Share bandwidths to start with, from `bandwidths.json`.
+    pub bandwidths: Vec<bandwidth::BandwidthFixture>,
 }
 
 /// An instance of `instances.json`: the mock fills in the rest (disks, IP,
@@ -139,6 +142,7 @@ impl Fixtures {
             .and_then(|f| f.with_disks(disks::BUILTIN_DISKS))
             .and_then(|f| f.with_cfs(cfs::BUILTIN_CFS))
             .and_then(|f| f.with_teams(BUILTIN_TEAMS))
+            .and_then(|f| f.with_bandwidths(bandwidth::BUILTIN_BANDWIDTHS))
             .expect("the built-in fixtures are valid")
     }
 
@@ -157,6 +161,9 @@ impl Fixtures {
             state.adopt_cfs(c.cfs());
         }
         state.teams = self.teams.clone();
+        for b in &self.bandwidths {
+            state.adopt_share_bandwidth(b.bandwidth());
+        }
         state
     }
 
@@ -189,6 +196,9 @@ impl Fixtures {
         if dir.join(TEAMS_FILE).exists() {
             set = set.with_teams(&read(TEAMS_FILE)?)?;
         }
+        if dir.join(bandwidth::BANDWIDTHS_FILE).exists() {
+            set = set.with_bandwidths(&read(bandwidth::BANDWIDTHS_FILE)?)?;
+        }
         let mut files = Vec::new();
         for name in response_files(&dir.join(RESPONSES_DIR))? {
             let text = read(&format!("{RESPONSES_DIR}/{name}"))?;
@@ -210,6 +220,7 @@ impl Fixtures {
             disks: Vec::new(),
             cfs: Vec::new(),
             teams: Teams::default(),
+            bandwidths: Vec::new(),
         })
     }
 

@@ -236,6 +236,23 @@ DISK_VALUES = {
     "BackupMode": "NONE",
 }
 
+# The fixtures' share bandwidth (bandwidths.json) and its zone; the default
+# zone has none, so one can be created there (samples.rs: `sample`).
+SHARE_BANDWIDTH = "bwshare-demo0bj2"
+SHARE_BANDWIDTH_VALUES = {
+    "Region": "cn-bj2",
+    "Zone": "cn-bj2-02",
+    "ShareBandwidthId": SHARE_BANDWIDTH,
+}
+# The actions that name the share bandwidth (ShareBandwidthId).
+SHARE_BANDWIDTH_ACTIONS = {
+    "GetCompShareShareBandwidthUpgradePrice",
+    "ModifyCompShareShareBandwidth",
+    "GetCompShareShareBandwidthRefundPrice",
+    "DeleteCompShareShareBandwidth",
+}
+BANDWIDTH_VALUES = {"ShareBandwidth": 100, "ChargeType": "Month", "TargetScope": "Public"}
+
 # Values for one action only: filters chosen so that the answer lists a
 # fixture resource, so the strict type check sees real items.
 ACTION_VALUES = {
@@ -288,6 +305,10 @@ def known_value(action, name):
         return 300
     if name in DISK_VALUES and "Disk" in action:
         return DISK_VALUES[name]
+    if name in SHARE_BANDWIDTH_VALUES and action in SHARE_BANDWIDTH_ACTIONS:
+        return SHARE_BANDWIDTH_VALUES[name]
+    if name in BANDWIDTH_VALUES and "ShareBandwidth" in action:
+        return BANDWIDTH_VALUES[name]
     if name in ACTION_VALUES.get(action, {}):
         return ACTION_VALUES[action][name]
     return KNOWN_VALUES.get(name)

@@ -121,7 +121,14 @@ pub fn describe_comp_share_instance(ctx: &Ctx<'_>, params: &Params) -> Result<An
         .iter()
         .skip(page.offset)
         .take(page.limit)
-        .map(|i| i.answer().with_disks(state.disks_on(&i.uhost_id)))
+        .map(|i| {
+            i.answer()
+                .with_disks(state.disks_on(&i.uhost_id))
+                .with_share_bandwidth(
+                    state.share_bandwidth_of(i),
+                    state.zone_has_share_bandwidth(i),
+                )
+        })
         .collect();
     Ok(Answer::new()
         .field("TotalCount", &matching.len())

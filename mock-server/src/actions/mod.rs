@@ -5,6 +5,7 @@
 //! response model: every action of the catalogue answers.
 
 pub mod account;
+pub mod bandwidth;
 pub mod cfs;
 pub mod disks;
 pub mod images;
@@ -91,6 +92,18 @@ pub fn handler(action: &str) -> Option<Handler> {
         "DeleteCFS" => cfs::delete_cfs,
         "DetachCFS" => cfs::detach_cfs,
         "AttachUS3" => cfs::attach_us3,
+        "DescribeCompShareShareBandwidth" => bandwidth::describe_comp_share_share_bandwidth,
+        "GetCompShareShareBandwidthPrice" => bandwidth::get_comp_share_share_bandwidth_price,
+        "CreateCompShareShareBandwidth" => bandwidth::create_comp_share_share_bandwidth,
+        "GetCompShareShareBandwidthUpgradePrice" => {
+            bandwidth::get_comp_share_share_bandwidth_upgrade_price
+        }
+        "ModifyCompShareShareBandwidth" => bandwidth::modify_comp_share_share_bandwidth,
+        "GetCompShareShareBandwidthRefundPrice" => {
+            bandwidth::get_comp_share_share_bandwidth_refund_price
+        }
+        "DeleteCompShareShareBandwidth" => bandwidth::delete_comp_share_share_bandwidth,
+        "SwitchCompShareEIPShareBandwidth" => bandwidth::switch_comp_share_eip_share_bandwidth,
         "GetProjectList" => account::get_project_list,
         "CreateCSCLIEvent" => account::create_cscli_event,
         "ListCompShareTeam" => teams::list_comp_share_team,

@@ -126,6 +126,10 @@ pub struct InstanceExtra {
     pub http_ports: Vec<i64>,
     /// TCP ports opened with UpdateCompShareInstancePorts.
     pub tcp_ports: Vec<i64>,
+    /// The share bandwidth its EIP is switched onto (empty: the platform's
+    /// shared bandwidth); see `state::bandwidth`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub share_bandwidth_id: String,
 }
 
 impl Instance {
@@ -774,6 +778,30 @@ impl<'a> CompShareInstanceSet<'a> {
         }
         self
     }
+
+    /// The answer with the EIP on `bound`, the share bandwidth it is
+    /// switched onto (`None`: the shared one); `zone_has` says whether the
+    /// instance's zone has a share bandwidth to switch to.
+    pub fn with_share_bandwidth(
+        mut self,
+        bound: Option<&super::bandwidth::ShareBandwidth>,
+        zone_has: bool,
+    ) -> Self {
+        if let Some(sb) = self.ip_set[1].share_bandwidth.as_mut() {
+            match bound {
+                Some(b) => {
+                    sb.share_bandwidth_id = b.share_bandwidth_id.clone();
+                    sb.bandwidth = b.bandwidth;
+                    sb.scope = "Company";
+                    sb.can_switch = true;
+                    sb.target_scope = "Public";
+                    self.ip_set[1].bandwidth = b.bandwidth;
+                }
+                None => sb.can_switch = zone_has,
+            }
+        }
+        self
+    }
 }
 
 /// The catalogue's `UHostDiskSet`: a disk as an instance lists it.
@@ -826,6 +854,11 @@ struct IpShareBandwidth {
     /// `Public` (the platform's shared bandwidth) or `Company` (the
     /// account's own share bandwidth of the zone).
     scope: &'static str,
+    /// Whether it can be switched: onto the zone's share bandwidth when
+    /// there is one, back to the shared one always.
+    can_switch: bool,
+    /// The scope a switch would move it to.
+    target_scope: &'static str,
 }
 
 /// The catalogue's `GraphicsMemory`, not modelled: zeros.
@@ -881,13 +914,24 @@ impl Instance {
         }
     }
 
-    /// The instance's public IP (an EIP), derived from its id like its MAC,
-    /// on the platform's shared bandwidth of 50 Mbps (the mock's choice).
-    fn public_ip(&self) -> UHostIpSet {
+    /// The instance's public IP and its `eip-…` id, derived from its id
+    /// like its MAC.
+    pub fn eip(&self) -> (String, String) {
         let own = derived(&[&self.uhost_id, "eip"]);
+        (
+            format!("106.75.{}.{}", own[3], own[4].max(2)),
+            format!("eip-{}", base36(&own[5..13])),
+        )
+    }
+
+    /// The instance's public IP (an EIP), on the platform's shared
+    /// bandwidth of 50 Mbps (the mock's choice) until
+    /// [`CompShareInstanceSet::with_share_bandwidth`] says otherwise.
+    fn public_ip(&self) -> UHostIpSet {
+        let (ip, ip_id) = self.eip();
         UHostIpSet {
-            ip: format!("106.75.{}.{}", own[3], own[4].max(2)),
-            ip_id: format!("eip-{}", base36(&own[5..13])),
+            ip,
+            ip_id,
             kind: "BGP",
             default: "false",
             ip_mode: "IPv4",
@@ -901,6 +945,8 @@ impl Instance {
                 share_bandwidth_id: String::new(),
                 bandwidth: 50,
                 scope: "Public",
+                can_switch: false,
+                target_scope: "Company",
             }),
         }
     }

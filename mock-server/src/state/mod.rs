@@ -10,6 +10,7 @@
 //! holds what they share: accounts, the clock, the event queue, the ids.
 
 pub mod accounts;
+pub mod bandwidth;
 pub mod cfs;
 pub mod clock;
 pub mod community;
@@ -99,6 +100,8 @@ pub struct State {
     pub teams: teams::Teams,
     /// CFS file systems.
     cfs: cfs::FileSystems,
+    /// Share bandwidths.
+    bandwidths: bandwidth::ShareBandwidths,
 }
 
 impl State {
@@ -164,6 +167,7 @@ impl State {
             "Favorites": self.favorites,
             "SupportedGpuTypes": self.supported_gpu_types,
             "CFS": self.cfs.all().collect::<Vec<_>>(),
+            "ShareBandwidths": self.bandwidths.all().collect::<Vec<_>>(),
         })
     }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::bandwidth::{ShareBandwidth, ShareBandwidths};
 use super::cfs::{Cfs, FileSystems};
 use super::disks::{DataDisk, Disks};
 use super::teams::Teams;
@@ -65,6 +66,9 @@ pub struct Snapshot {
     /// CFS file systems (absent from files written before they existed).
     #[serde(default)]
     pub cfs: Vec<Cfs>,
+    /// Share bandwidths (absent from files written before they existed).
+    #[serde(default)]
+    pub share_bandwidths: Vec<ShareBandwidth>,
 }
 
 impl State {
@@ -111,6 +115,7 @@ impl State {
             deleted_disks: self.disks.deleted().clone(),
             teams: self.teams.clone(),
             cfs: self.cfs.all().cloned().collect(),
+            share_bandwidths: self.bandwidths.all().cloned().collect(),
         }
     }
 
@@ -244,6 +249,29 @@ impl State {
         }
         let cfs_ids: Vec<String> = s.cfs.iter().map(|c| c.cfs_id.clone()).collect();
         state.cfs = FileSystems::restore(s.cfs)?;
+        for b in &s.share_bandwidths {
+            if !known.contains(&b.account_id) {
+                return Err(format!(
+                    "share bandwidth {} belongs to no account",
+                    b.share_bandwidth_id
+                ));
+            }
+        }
+        state.bandwidths = ShareBandwidths::restore(s.share_bandwidths)?;
+        for inst in state.instances.values() {
+            let id = &inst.extra.share_bandwidth_id;
+            if !id.is_empty()
+                && state
+                    .bandwidths
+                    .get(id)
+                    .is_none_or(|b| b.account_id != inst.account_id || b.zone != inst.zone)
+            {
+                return Err(format!(
+                    "instance {} is on share bandwidth {id}, which is not its account's in its zone",
+                    inst.uhost_id
+                ));
+            }
+        }
         let accounts: Vec<Account> = state.accounts.iter().map(|a| (**a).clone()).collect();
         let next = (s.teams.next_team_id, s.teams.next_virtual_id);
         state.teams = Teams::build(s.teams.teams, &accounts, next)?;
@@ -273,6 +301,12 @@ impl State {
         state.used_ids.extend(state.instances.keys().cloned());
         state.used_ids.extend(disk_ids);
         state.used_ids.extend(cfs_ids);
+        let bandwidth_ids: Vec<String> = state
+            .bandwidths
+            .all()
+            .map(|b| b.share_bandwidth_id.clone())
+            .collect();
+        state.used_ids.extend(bandwidth_ids);
         Ok(state)
     }
 }
