@@ -216,10 +216,12 @@ def test_the_page_loads_nothing_from_elsewhere_and_fits_a_narrow_window(page, mo
 def test_save_and_reset(page):
     click(page, "#save")
     wait(page, lambda b: "saved to" in status(b))
+    # The default account's three fixture instances (a Running and a Stopped
+    # uhost, a Stopped cpod) and the one created above.
     booted = page.find_elements(By.CSS_SELECTOR, "#instances tbody tr[data-id]")
-    assert len(booted) == 3
+    assert len(booted) == 4
     click(page, "#reset")
     wait(page, lambda b: "reset" in status(b))
     # Back to the fixtures: the instance made above is gone, the clock runs.
-    wait(page, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#instances tbody tr[data-id]")) == 2)
+    wait(page, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#instances tbody tr[data-id]")) == 3)
     wait(page, lambda b: text_of(b, "#clock-mode") == "running")
