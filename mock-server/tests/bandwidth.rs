@@ -14,9 +14,7 @@ const RUNNING: &str = "uhost-demo0run";
 const ZONE: (&str, &str) = ("Zone", "cn-wlcb-01");
 
 async fn server(config: Config) -> MockServer {
-    let server = MockServer::start_with(config).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
-    server
+    common::frozen(config).await
 }
 
 fn second() -> Credentials {

@@ -15,9 +15,7 @@ const RUNNING: &str = "uhost-demo0run";
 const STOPPED: &str = "uhost-demo0stp";
 
 async fn server() -> MockServer {
-    let server = MockServer::start_with(Config::default()).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
-    server
+    common::frozen(Config::default()).await
 }
 
 fn now(server: &MockServer) -> i64 {

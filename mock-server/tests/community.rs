@@ -13,9 +13,7 @@ const OWN_GROUP: &str = "group-llamafac0grp";
 const ZONE: (&str, &str) = ("Zone", "cn-wlcb-01");
 
 async fn server() -> MockServer {
-    let server = MockServer::start_with(Config::default()).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
-    server
+    common::frozen(Config::default()).await
 }
 
 fn group_ids(answer: &Value) -> Vec<String> {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{admin, call, ok};
+use common::{admin, advance, call, ok};
 use compshare_mock::{Config, Credentials, MockServer};
 use serde_json::Value;
 
@@ -13,13 +13,7 @@ const RUNNING: &str = "uhost-demo0run";
 const ZONE: (&str, &str) = ("Zone", "cn-wlcb-01");
 
 async fn server(config: Config) -> MockServer {
-    let server = MockServer::start_with(config).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
-    server
-}
-
-fn advance(server: &MockServer, secs: u64) {
-    server.shared().state.write().unwrap().clock.advance(secs);
+    common::frozen(config).await
 }
 
 fn second() -> Credentials {

@@ -2,20 +2,14 @@
 
 mod common;
 
-use common::{call, ok};
+use common::{advance, call, ok};
 use compshare_mock::{Config, MockServer};
 use serde_json::Value;
 
 const ZONE: (&str, &str) = ("Zone", "cn-wlcb-01");
 
 async fn server() -> MockServer {
-    let server = MockServer::start_with(Config::default()).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
-    server
-}
-
-fn advance(server: &MockServer, secs: u64) {
-    server.shared().state.write().unwrap().clock.advance(secs);
+    common::frozen(Config::default()).await
 }
 
 fn create_params() -> Vec<(&'static str, &'static str)> {

@@ -31,8 +31,7 @@ fn third() -> Credentials {
 }
 
 async fn server() -> (MockServer, Credentials) {
-    let server = MockServer::start_with(Config::default()).await.unwrap();
-    server.shared().state.write().unwrap().clock.freeze();
+    let server = common::frozen(Config::default()).await;
     let creds = server.credentials();
     (server, creds)
 }

@@ -1,7 +1,7 @@
 //! A minimal signed caller for the mock's own integration tests.
 #![allow(dead_code)]
 
-use compshare_mock::{Credentials, MockServer};
+use compshare_mock::{Config, Credentials, MockServer};
 use compshare_protocol::signed;
 use serde_json::Value;
 
@@ -70,4 +70,16 @@ pub async fn admin(
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
+}
+
+/// A mock started with `config` whose clock is frozen: it moves only by [`advance`].
+pub async fn frozen(config: Config) -> MockServer {
+    let server = MockServer::start_with(config).await.unwrap();
+    server.shared().state.write().unwrap().clock.freeze();
+    server
+}
+
+/// Moves the mock's virtual clock on by `secs`.
+pub fn advance(server: &MockServer, secs: u64) {
+    server.shared().state.write().unwrap().clock.advance(secs);
 }
