@@ -10,29 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-PYTHON=${PYTHON:-python3}
 VENV=${CLI_VENV:-$ROOT/target/cli-venv}
 
-# A venv with pip; where the interpreter has no working venv module (Debian
-# without python3-venv), the packages go to a plain directory instead.
-PY=$VENV/bin/python
-export PYTHONPATH=
-if ! "$PY" -m pip --version >/dev/null 2>&1; then
-  rm -rf "$VENV"
-  if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1 || ! "$PY" -m pip --version >/dev/null 2>&1; then
-    rm -rf "$VENV"
-    PY=$(command -v "$PYTHON")
-    PYTHONPATH=$VENV/site
-  fi
-fi
-echo "cli-compat: python $PY${PYTHONPATH:+ with $PYTHONPATH}"
-if [ -n "$PYTHONPATH" ]; then
-  "$PY" -m pip install --quiet --disable-pip-version-check --target "$PYTHONPATH" \
-    --upgrade -r cli-compat/python/requirements.txt
-else
-  "$PY" -m pip install --quiet --disable-pip-version-check \
-    -r cli-compat/python/requirements.txt
-fi
+source scripts/python-env.sh
+python_env cli-compat "$VENV" cli-compat/python/requirements.txt
 
 echo "cli-compat: starting compshare-mock"
 source scripts/mock-process.sh

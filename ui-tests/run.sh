@@ -25,27 +25,10 @@ if [ ! -x "$CHROMIUM" ] || [ ! -x "$CHROMEDRIVER" ]; then
   exit 0
 fi
 
-PYTHON=${PYTHON:-python3}
 VENV=${UI_VENV:-$ROOT/target/ui-venv}
 
-# A venv with pip; where the interpreter has no working venv module (Debian
-# without python3-venv), the packages go to a plain directory instead.
-PY=$VENV/bin/python
-export PYTHONPATH=
-if ! "$PY" -m pip --version >/dev/null 2>&1; then
-  rm -rf "$VENV"
-  if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1 || ! "$PY" -m pip --version >/dev/null 2>&1; then
-    rm -rf "$VENV"
-    PY=$(command -v "$PYTHON")
-    PYTHONPATH=$VENV/site
-  fi
-fi
-if [ -n "$PYTHONPATH" ]; then
-  "$PY" -m pip install --quiet --disable-pip-version-check --target "$PYTHONPATH" \
-    --upgrade -r ui-tests/requirements.txt
-else
-  "$PY" -m pip install --quiet --disable-pip-version-check -r ui-tests/requirements.txt
-fi
+source scripts/python-env.sh
+python_env ui-tests "$VENV" ui-tests/requirements.txt
 
 source scripts/mock-process.sh
 TOKEN=ui-tests-$RANDOM$RANDOM
