@@ -62,8 +62,16 @@ def wait(browser, what, timeout=10):
 
 
 def text_of(browser, css):
-    found = browser.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else None
+    """The text of the first element `css` finds, or None. The page redraws
+    what changed as it polls, so an element found may go stale before it is
+    read: it is then found again."""
+    for _ in range(20):
+        found = browser.find_elements(By.CSS_SELECTOR, css)
+        try:
+            return found[0].text if found else None
+        except StaleElementReferenceException:
+            continue
+    raise StaleElementReferenceException(f"{css} kept being redrawn")
 
 
 def journal_row(browser, action, ret_code):
